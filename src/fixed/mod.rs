@@ -1,0 +1,13 @@
+//! Arbitrary-precision fixed-point arithmetic with the exact semantics of Xilinx `ap_fixed`
+//! (see the crate's `docs/arithmetic.md`).
+//!
+//! A value is a mantissa `m` (an `i128`) scaled by `2^-F`. Arithmetic between values is exact;
+//! rounding and overflow happen only in [`cast`], which is what an assignment does in C++.
+
+mod cast;
+mod parse;
+mod types;
+
+pub use cast::{cast, from_f64, to_f64};
+pub use parse::SPELLINGS as SPELLINGS_HINT;
+pub use types::{FixedType, Overflow, Quant, MAX_WIDTH};

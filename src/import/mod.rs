@@ -1,0 +1,346 @@
+//! ONNX import: a `ModelProto` (as written by `torch.onnx.export`, opset 9-23, or tf2onnx) becomes an
+//! [`ir::Graph`](crate::ir::Graph) in [`Phase::Imported`](crate::ir::Phase::Imported).
+//!
+//! Every problem found is collected; an unsupported op does not stop the walk, so one run lists them
+//! all. One file per op family registers what it handles in [`op_builder`].
+
+mod attrs;
+mod dense;
+mod names;
+mod shape;
+mod tensor;
+
+use crate::diag::{Diagnostic, Diagnostics, Error, Result};
+use crate::ir::{Edge, Graph, Node, Op, Phase};
+use crate::onnx_proto::{type_proto, ModelProto, NodeProto};
+use ndarray::ArrayD;
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+pub use tensor::tensor_to_array;
+
+/// Opsets of the default domain whose semantics the importer implements.
+pub const OPSETS: std::ops::RangeInclusive<i64> = 9..=23;
+
+/// A value flowing between ONNX nodes during import.
+#[derive(Debug, Clone)]
+enum Value {
+    /// Produced by a layer; `shape` is per sample.
+    Activation { node: NodeIndex, shape: Vec<usize> },
+    /// An initializer or `Constant`.
+    Const(ArrayD<f64>),
+    /// Produced by a node that could not be imported; consumers skip their checks.
+    Unknown,
+}
+
+/// Reads and imports an ONNX file.
+pub fn load(path: &Path) -> Result<Graph> {
+    let bytes = std::fs::read(path).map_err(|e| Error::file(path, "a readable ONNX file", e.to_string()))?;
+    let model: ModelProto = prost::Message::decode(bytes.as_slice())
+        .map_err(|e| Error::file(path, "an ONNX model (protobuf ModelProto)", format!("undecodable data ({e})")))?;
+    import(&model)
+}
+
+/// Imports a decoded model.
+pub fn import(model: &ModelProto) -> Result<Graph> {
+    let mut diags = Diagnostics::default();
+    check_opset(model, &mut diags);
+    let Some(graph) = &model.graph else {
+        return Err(Error::user(Diagnostic::new("model", None, "graph", "a graph", "none")));
+    };
+    let mut b = Builder {
+        g: StableDiGraph::new(),
+        values: BTreeMap::new(),
+        consumed: BTreeSet::new(),
+        names: names::NameTable::default(),
+        diags,
+    };
+    for init in &graph.initializer {
+        match tensor_to_array(init) {
+            Ok(a) => {
+                b.values.insert(init.name().to_owned(), Value::Const(a));
+            }
+            Err(found) => b.diags.push(Diagnostic::new(
+                format!("initializer '{}'", init.name()),
+                None,
+                "data",
+                "a float, double or integer tensor stored in the file",
+                found,
+            )),
+        }
+    }
+    let input = b.add_input(graph);
+    for (index, node) in graph.node.iter().enumerate() {
+        b.import_node(index, node);
+    }
+    let output = b.add_output(graph);
+    b.diags.finish()?;
+    let (Some(input), Some(output)) = (input, output) else {
+        return Err(Error::Internal("import finished without an input or output".into()));
+    };
+    Ok(Graph { g: b.g, input, output, phase: Phase::Imported })
+}
+
+fn check_opset(model: &ModelProto, diags: &mut Diagnostics) {
+    for op in &model.opset_import {
+        let domain = op.domain();
+        if (domain.is_empty() || domain == "ai.onnx") && !OPSETS.contains(&op.version()) {
+            diags.push(Diagnostic::new(
+                "model",
+                None,
+                "opset of the default domain",
+                format!("{} to {}", OPSETS.start(), OPSETS.end()),
+                op.version().to_string(),
+            ));
+        }
+    }
+}
+
+/// Context handed to op builders.
+pub(crate) struct Builder {
+    g: StableDiGraph<Node, Edge>,
+    values: BTreeMap<String, Value>,
+    consumed: BTreeSet<String>,
+    names: names::NameTable,
+    diags: Diagnostics,
+}
+
+/// What an op builder produced for the node's first output.
+pub(crate) enum Built {
+    Layer { op: Op, shape: Vec<usize> },
+    /// The node is a constant (ONNX `Constant`).
+    Const(ArrayD<f64>),
+}
+
+/// Builds one ONNX node, given its activation input (producer, per-sample shape) and access to
+/// constants. Errors are the node's diagnostics.
+type OpBuilder = fn(&NodeCtx) -> std::result::Result<Built, Vec<Diagnostic>>;
+
+/// The single table of supported ONNX ops.
+fn op_builder(op_type: &str) -> Option<OpBuilder> {
+    Some(match op_type {
+        "Gemm" => dense::gemm,
+        "MatMul" => dense::matmul,
+        "Add" => dense::add,
+        "Relu" => shape::relu,
+        "Flatten" => shape::flatten,
+        "Reshape" => shape::reshape,
+        "Identity" | "Dropout" => shape::identity,
+        "Constant" => shape::constant,
+        _ => return None,
+    })
+}
+
+/// Every ONNX op type the importer supports, for error messages.
+pub const SUPPORTED_OPS: &str = "Gemm, MatMul, Add, Relu, Flatten, Reshape, Identity, Dropout, Constant";
+
+/// One node being imported: its proto, its inputs resolved to values.
+pub(crate) struct NodeCtx<'a> {
+    pub node: &'a NodeProto,
+    inputs: Vec<Option<Value>>,
+}
+
+impl NodeCtx<'_> {
+    pub fn name(&self) -> &str {
+        self.node.name()
+    }
+    pub fn op(&self) -> &str {
+        self.node.op_type()
+    }
+    pub fn diag(&self, subject: impl Into<String>, expected: impl Into<String>, found: impl Into<String>) -> Diagnostic {
+        let location = if self.name().is_empty() { format!("node #{}", self.op()) } else { self.name().to_owned() };
+        Diagnostic::new(location, Some(self.op()), subject, expected, found)
+    }
+
+    /// The per-sample shape of activation input `i`; `Ok(None)` when it comes from a failed node.
+    pub fn activation(&self, i: usize) -> std::result::Result<Option<Vec<usize>>, Diagnostic> {
+        match self.inputs.get(i) {
+            Some(Some(Value::Activation { shape, .. })) => Ok(Some(shape.clone())),
+            Some(Some(Value::Unknown)) => Ok(None),
+            Some(Some(Value::Const(_))) => Err(self.diag(format!("input {i}"), "a tensor computed from the model input", "a constant")),
+            _ => Err(self.diag(format!("input {i}"), "a tensor", "nothing")),
+        }
+    }
+
+    /// Constant input `i`; `Ok(None)` if it is absent or optional and empty.
+    pub fn constant(&self, i: usize) -> std::result::Result<Option<&ArrayD<f64>>, Diagnostic> {
+        match self.inputs.get(i) {
+            None | Some(None) => Ok(None),
+            Some(Some(Value::Const(a))) => Ok(Some(a)),
+            Some(Some(Value::Unknown)) => Err(self.diag(format!("input {i}"), "a constant (initializer)", "the output of an unsupported node")),
+            Some(Some(Value::Activation { .. })) => Err(self.diag(
+                format!("input {i} ('{}')", self.node.input[i]),
+                "a constant (initializer)",
+                "a tensor computed from the model input",
+            )),
+        }
+    }
+
+    /// Index of the single activation input, if exactly one input is an activation.
+    pub fn activation_index(&self) -> Option<usize> {
+        let idx: Vec<usize> = (0..self.inputs.len())
+            .filter(|&i| matches!(self.inputs[i], Some(Value::Activation { .. }) | Some(Value::Unknown)))
+            .collect();
+        (idx.len() == 1).then(|| idx[0])
+    }
+}
+
+impl Builder {
+    fn add_input(&mut self, graph: &crate::onnx_proto::GraphProto) -> Option<NodeIndex> {
+        let inputs: Vec<_> = graph.input.iter().filter(|i| !self.values.contains_key(i.name())).collect();
+        if inputs.len() != 1 {
+            let names: Vec<&str> = inputs.iter().map(|i| i.name()).collect();
+            self.diags.push(Diagnostic::new("graph", None, "inputs", "exactly one non-constant input", format!("{} ({})", inputs.len(), names.join(", "))));
+            return None;
+        }
+        let vi = inputs[0];
+        let name = vi.name().to_owned();
+        let dims = match vi.r#type.as_ref().and_then(|t| t.value.as_ref()) {
+            Some(type_proto::Value::TensorType(t)) => t.shape.as_ref().map(|s| s.dim.clone()),
+            _ => None,
+        };
+        let Some(dims) = dims else {
+            self.diags.push(Diagnostic::new(format!("input '{name}'"), None, "type", "a tensor with a known shape", "no shape"));
+            return None;
+        };
+        use crate::onnx_proto::tensor_shape_proto::dimension::Value as Dim;
+        let mut shape = Vec::new();
+        let mut bad = false;
+        for d in dims.iter().skip(1) {
+            match d.value {
+                Some(Dim::DimValue(v)) if v > 0 => shape.push(v as usize),
+                _ => bad = true,
+            }
+        }
+        if dims.len() < 2 || bad {
+            let found: Vec<String> = dims
+                .iter()
+                .map(|d| match &d.value {
+                    Some(Dim::DimValue(v)) => v.to_string(),
+                    Some(Dim::DimParam(p)) => p.clone(),
+                    None => "?".into(),
+                })
+                .collect();
+            self.diags.push(Diagnostic::new(
+                format!("input '{name}'"),
+                None,
+                "shape",
+                "a batch dimension followed by fixed positive sizes, e.g. [batch, 16]",
+                format!("[{}]", found.join(", ")),
+            ));
+            return None;
+        }
+        let node = self.g.add_node(Node {
+            name: self.names.unique(&names::identifier(&name, "input")),
+            op: Op::Input { onnx_name: name.clone(), shape: shape.clone() },
+            origin: vec![],
+            config_names: vec![name.clone()],
+        });
+        self.values.insert(name, Value::Activation { node, shape });
+        Some(node)
+    }
+
+    fn add_output(&mut self, graph: &crate::onnx_proto::GraphProto) -> Option<NodeIndex> {
+        if graph.output.len() != 1 {
+            self.diags.push(Diagnostic::new("graph", None, "outputs", "exactly one output", graph.output.len().to_string()));
+            return None;
+        }
+        let name = graph.output[0].name().to_owned();
+        let value = self.take(&name);
+        match value {
+            Some(Value::Activation { node, shape }) => {
+                let out = self.g.add_node(Node {
+                    name: self.names.unique(&names::identifier(&name, "output")),
+                    op: Op::Output { onnx_name: name.clone() },
+                    origin: vec![],
+                    config_names: vec![],
+                });
+                self.g.add_edge(node, out, Edge { shape, ty: None });
+                Some(out)
+            }
+            Some(Value::Unknown) => None,
+            _ => {
+                self.diags.push(Diagnostic::new(format!("output '{name}'"), None, "value", "a tensor computed from the model input", "a constant or nothing"));
+                None
+            }
+        }
+    }
+
+    /// Looks up a value by tensor name, recording that an activation was consumed.
+    fn take(&mut self, name: &str) -> Option<Value> {
+        let v = self.values.get(name).cloned();
+        if let Some(Value::Activation { .. }) = v {
+            if !self.consumed.insert(name.to_owned()) {
+                self.diags.push(Diagnostic::new(
+                    format!("tensor '{name}'"),
+                    None,
+                    "consumers",
+                    "one consumer (branching graphs are not supported yet)",
+                    "more than one",
+                ));
+            }
+        }
+        v
+    }
+
+    fn import_node(&mut self, index: usize, node: &NodeProto) {
+        let op_type = node.op_type();
+        let inputs: Vec<Option<Value>> = node
+            .input
+            .iter()
+            .map(|name| if name.is_empty() { None } else { self.take(name) })
+            .collect();
+        let ctx = NodeCtx { node, inputs };
+        let mark_unknown = |b: &mut Builder| {
+            for out in &node.output {
+                b.values.insert(out.clone(), Value::Unknown);
+            }
+        };
+        for (i, name) in node.input.iter().enumerate() {
+            if !name.is_empty() && ctx.inputs[i].is_none() {
+                self.diags.push(ctx.diag(format!("input {i}"), "a tensor defined earlier in the graph", format!("undefined tensor '{name}'")));
+            }
+        }
+        if !node.domain().is_empty() && node.domain() != "ai.onnx" {
+            self.diags.push(ctx.diag("domain", "the default ONNX domain", format!("'{}'", node.domain())));
+            return mark_unknown(self);
+        }
+        let Some(builder) = op_builder(op_type) else {
+            self.diags.push(ctx.diag("op type", format!("one of {SUPPORTED_OPS}"), format!("'{op_type}'")));
+            return mark_unknown(self);
+        };
+        let result = builder(&ctx);
+        let producer = ctx.activation_index().and_then(|i| match &ctx.inputs[i] {
+            Some(Value::Activation { node, shape }) => Some((*node, shape.clone())),
+            _ => None,
+        });
+        match result {
+            Err(ds) => {
+                for d in ds {
+                    self.diags.push(d);
+                }
+                mark_unknown(self)
+            }
+            Ok(Built::Const(a)) => {
+                if let Some(out) = node.output.first() {
+                    self.values.insert(out.clone(), Value::Const(a));
+                }
+            }
+            Ok(Built::Layer { op, shape }) => {
+                let Some((src, in_shape)) = producer else { return mark_unknown(self) };
+                let base = names::layer_base_name(node.name(), op_type, index);
+                let layer = self.g.add_node(Node {
+                    name: self.names.unique(&base),
+                    op,
+                    origin: vec![(node.name().to_owned(), op_type.to_owned())],
+                    config_names: names::config_names(node.name()),
+                });
+                self.g.add_edge(src, layer, Edge { shape: in_shape, ty: None });
+                if let Some(out) = node.output.first() {
+                    self.values.insert(out.clone(), Value::Activation { node: layer, shape });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Relu and the shape-only ops (Flatten, Reshape, Identity), plus `Constant`.
+
+use super::{tensor_to_array, Built, NodeCtx};
+use crate::diag::Diagnostic;
+use crate::ir::Op;
+
+type Outcome = Result<Built, Vec<Diagnostic>>;
+
+fn single_activation(ctx: &NodeCtx) -> Result<Vec<usize>, Vec<Diagnostic>> {
+    match ctx.activation(0) {
+        Ok(Some(shape)) => Ok(shape),
+        Ok(None) => Err(vec![]),
+        Err(d) => Err(vec![d]),
+    }
+}
+
+pub fn relu(ctx: &NodeCtx) -> Outcome {
+    let diags = ctx.reject_unknown_attrs(&[]);
+    let shape = single_activation(ctx)?;
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    Ok(Built::Layer { op: Op::Relu, shape })
+}
+
+pub fn identity(ctx: &NodeCtx) -> Outcome {
+    // Dropout in an inference graph is the identity; its optional ratio/mode inputs are ignored.
+    let diags = ctx.reject_unknown_attrs(&["seed"]);
+    let shape = single_activation(ctx)?;
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    Ok(Built::Layer { op: Op::Reshape, shape })
+}
+
+/// `Flatten(axis = 1)`: the per-sample tensor becomes a vector.
+pub fn flatten(ctx: &NodeCtx) -> Outcome {
+    let mut diags = ctx.reject_unknown_attrs(&["axis"]);
+    if let Err(d) = ctx.int_attr_in("axis", 1, &[1]) {
+        diags.push(ctx.diag("attribute 'axis'", "1 (flatten everything but the batch)", d.found));
+    }
+    let shape = single_activation(ctx)?;
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    Ok(Built::Layer { op: Op::Reshape, shape: vec![shape.iter().product()] })
+}
+
+/// `Reshape` with a constant target shape whose first entry keeps the batch (`-1`, `0`, or any
+/// size when the rest accounts for every element of a sample).
+pub fn reshape(ctx: &NodeCtx) -> Outcome {
+    let mut diags = ctx.reject_unknown_attrs(&["allowzero"]);
+    let shape = single_activation(ctx)?;
+    let target = match ctx.constant(1) {
+        Ok(Some(t)) => t.iter().map(|&v| v as i64).collect::<Vec<i64>>(),
+        Ok(None) => {
+            diags.push(ctx.diag("input 1 (shape)", "a constant shape", "nothing"));
+            return Err(diags);
+        }
+        Err(d) => {
+            diags.push(ctx.diag("input 1 (shape)", "a constant shape (computed shapes are not supported)", d.found));
+            return Err(diags);
+        }
+    };
+    let n: usize = shape.iter().product();
+    let rest = &target[1.min(target.len())..];
+    let known: i64 = rest.iter().filter(|&&d| d > 0).product();
+    let wildcards = rest.iter().filter(|&&d| d == -1).count();
+    let resolved: Option<Vec<usize>> = match (target.first(), wildcards) {
+        (None, _) => None,
+        (Some(_), 0) if rest.iter().all(|&d| d > 0) && known as usize == n => Some(rest.iter().map(|&d| d as usize).collect()),
+        (Some(&b), 1) if (b == 0 || b > 0) && known > 0 && n % known as usize == 0 && rest.iter().all(|&d| d > 0 || d == -1) => {
+            Some(rest.iter().map(|&d| if d == -1 { n / known as usize } else { d as usize }).collect())
+        }
+        _ => None,
+    };
+    match resolved {
+        Some(s) if diags.is_empty() && !s.is_empty() => Ok(Built::Layer { op: Op::Reshape, shape: s }),
+        _ => {
+            diags.push(ctx.diag(
+                "target shape",
+                format!("[batch, …] keeping the batch and the {n} elements of a sample of shape {shape:?}"),
+                format!("{target:?}"),
+            ));
+            Err(diags)
+        }
+    }
+}
+
+pub fn constant(ctx: &NodeCtx) -> Outcome {
+    let mut diags = ctx.reject_unknown_attrs(&["value"]);
+    match ctx.tensor_attr("value") {
+        Ok(Some(t)) => match tensor_to_array(t) {
+            Ok(a) if diags.is_empty() => Ok(Built::Const(a)),
+            Ok(_) => Err(diags),
+            Err(found) => {
+                diags.push(ctx.diag("attribute 'value'", "a float, double or integer tensor", found));
+                Err(diags)
+            }
+        },
+        _ => {
+            diags.push(ctx.diag("attribute 'value'", "a tensor", "nothing"));
+            Err(diags)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The invariants of each [`Phase`]; a failure is an internal error naming the pass that broke it.
+//!
+//! All phases: the graph is a chain from `input` to `output`; every edge has a non-empty shape;
+//! Dense weights match the sizes of their edges; Relu and Reshape keep the element count.
+//! `Canonical` and later: no BiasAdd and no Reshape remain.
+//! `Typed` and later: every edge has a type and every Dense its precisions, each type's width is
+//! between 1 and [`MAX_WIDTH`](crate::fixed::MAX_WIDTH); a Dense's output edge type is its result
+//! type; every product and accumulator sum fits an `i128`.
+//! `Quantized`: every Dense has quantized parameters of the right shape, within their types.
+
+use super::{Graph, Op, Phase};
+use crate::diag::{Error, Result};
+use crate::fixed::MAX_WIDTH;
+
+pub fn verify(graph: &Graph) -> Result<()> {
+    let bad = |what: String| Err(Error::Internal(what));
+    let chain = graph.chain()?;
+    if chain.len() != graph.g.node_count() {
+        return bad(format!("{} nodes are not on the input-output chain", graph.g.node_count() - chain.len()));
+    }
+    for (pos, &n) in chain.iter().enumerate() {
+        let node = &graph.g[n];
+        let name = &node.name;
+        let input = if pos == 0 { None } else { Some(graph.input_edge(n)?) };
+        let output = if n == graph.output { None } else { Some(graph.output_edge(n)?) };
+        for e in input.iter().chain(output.iter()) {
+            if e.elements() == 0 {
+                return bad(format!("layer '{name}' has an empty tensor {:?}", e.shape));
+            }
+            if graph.phase >= Phase::Typed {
+                match e.ty {
+                    None => return bad(format!("layer '{name}' has an untyped edge")),
+                    Some(t) if t.width == 0 || t.width > MAX_WIDTH => {
+                        return bad(format!("layer '{name}' has an edge of width {}", t.width))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        match (&node.op, input, output) {
+            (Op::Input { .. }, None, Some(_)) => {}
+            (Op::Output { .. }, Some(_), None) => {}
+            (Op::Dense(d), Some(i), Some(o)) => {
+                let (n_in, n_out) = d.weights.dim();
+                if n_in != i.elements() || n_out != o.elements() || d.bias.len() != n_out {
+                    return bad(format!(
+                        "dense '{name}' has weights {n_in}x{n_out} and bias {} between tensors of {} and {} elements",
+                        d.bias.len(),
+                        i.elements(),
+                        o.elements()
+                    ));
+                }
+                if graph.phase >= Phase::Typed {
+                    let Some(p) = d.precision else { return bad(format!("dense '{name}' has no precision")) };
+                    if o.ty != Some(p.result) {
+                        return bad(format!("dense '{name}' output edge type differs from its result type"));
+                    }
+                    let x = i.ty.expect("checked above");
+                    if x.width + p.weight.width > MAX_WIDTH || p.accum.width + 1 > MAX_WIDTH + 1 {
+                        return bad(format!("dense '{name}' products or sums do not fit 127 bits"));
+                    }
+                }
+                if graph.phase >= Phase::Quantized {
+                    let Some(q) = &d.quantized else { return bad(format!("dense '{name}' is not quantized")) };
+                    let p = d.precision.expect("checked above");
+                    if q.weights.dim() != d.weights.dim() || q.bias.len() != n_out {
+                        return bad(format!("dense '{name}' quantized parameters have the wrong shape"));
+                    }
+                    let within = |m: i128, t: crate::fixed::FixedType| m >= t.min_mantissa() && m <= t.max_mantissa();
+                    if !q.weights.iter().all(|&w| within(w, p.weight)) || !q.bias.iter().all(|&b| within(b, p.bias)) {
+                        return bad(format!("dense '{name}' has a parameter outside its type"));
+                    }
+                }
+            }
+            (Op::Relu, Some(i), Some(o)) | (Op::Reshape, Some(i), Some(o)) => {
+                if i.elements() != o.elements() {
+                    return bad(format!("layer '{name}' changes the element count"));
+                }
+                if graph.phase >= Phase::Canonical && matches!(node.op, Op::Reshape) {
+                    return bad(format!("reshape '{name}' remains after canonicalisation"));
+                }
+            }
+            (Op::BiasAdd { bias }, Some(i), Some(o)) => {
+                if bias.len() != i.elements() || i.elements() != o.elements() {
+                    return bad(format!("bias add '{name}' does not match its tensor"));
+                }
+                if graph.phase >= Phase::Canonical {
+                    return bad(format!("bias add '{name}' remains after canonicalisation"));
+                }
+            }
+            (op, i, o) => {
+                return bad(format!(
+                    "layer '{name}' ({}) has {} inputs and {} outputs",
+                    op.layer_type(),
+                    i.is_some() as u8,
+                    o.is_some() as u8
+                ))
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+use super::{registry::Pass, PassContext};
+use crate::diag::Result;
+use crate::ir::{Graph, Op, Phase};
+
+pub const PASS: Pass = Pass {
+    name: "drop-reshapes",
+    summary: "removes Flatten/Reshape/Identity: with io_parallel the row-major element order is unchanged",
+    required: true,
+    produces: Phase::Canonical,
+    run,
+};
+
+fn run(graph: &mut Graph, _: &mut PassContext) -> Result<()> {
+    for n in graph.chain()? {
+        if matches!(graph.g[n].op, Op::Reshape) {
+            graph.bypass(n)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,41 @@
+use super::{registry::Pass, PassContext};
+use crate::diag::{Diagnostic, Diagnostics, Result};
+use crate::ir::{Graph, Op, Phase};
+
+pub const PASS: Pass = Pass {
+    name: "fuse-bias-add",
+    summary: "merges a constant Add into the bias-free Dense (MatMul) before it",
+    required: true,
+    produces: Phase::Imported,
+    run,
+};
+
+fn run(graph: &mut Graph, _: &mut PassContext) -> Result<()> {
+    let mut diags = Diagnostics::default();
+    for n in graph.chain()? {
+        let Op::BiasAdd { bias } = &graph.g[n].op else { continue };
+        let bias = bias.clone();
+        let producer = graph.in_edge(n).map(|e| graph.g.edge_endpoints(e).expect("edge").0);
+        let fusable = producer.filter(|&p| matches!(&graph.g[p].op, Op::Dense(d) if !d.has_bias));
+        let Some(p) = fusable else {
+            let node = &graph.g[n];
+            let (name, op) = node.origin.first().cloned().unwrap_or_default();
+            diags.push(Diagnostic::new(name, Some(&op), "placement", "an Add of a constant directly after a MatMul or bias-free Gemm", "an Add elsewhere"));
+            continue;
+        };
+        let (origin, names) = (graph.g[n].origin.clone(), graph.g[n].config_names.clone());
+        let layer = &mut graph.g[p];
+        if let Op::Dense(d) = &mut layer.op {
+            d.bias = bias;
+            d.has_bias = true;
+        }
+        layer.origin.extend(origin);
+        for name in names {
+            if !layer.config_names.contains(&name) {
+                layer.config_names.push(name);
+            }
+        }
+        graph.bypass(n)?;
+    }
+    diags.finish()
+}

@@ -1,0 +1,11 @@
+//! Graph rewrites. Every pass is registered in [`registry`]; [`manager::run`] runs the pipeline and
+//! verifies the graph after each pass.
+
+mod apply_config;
+mod drop_reshapes;
+mod fuse_bias_add;
+pub mod manager;
+mod quantize_parameters;
+pub mod registry;
+
+pub use manager::{run, PassContext};
