@@ -3,6 +3,8 @@
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto/onnx.proto");
+    // The target triple, for compiling Verilated models with `cc` at run time.
+    println!("cargo:rustc-env=RTLGEN_TARGET={}", std::env::var("TARGET")?);
     let descriptors = protox::compile(["proto/onnx.proto"], ["proto"])?;
     prost_build::Config::new().compile_fds(descriptors)?;
     Ok(())

@@ -1,1 +1,9 @@
-fn main() {}
+use clap::Parser;
+
+fn main() {
+    let cli = rtlgen::cli::Cli::parse();
+    if let Err(e) = rtlgen::cli::run(cli) {
+        eprintln!("error: {e}");
+        std::process::exit(e.exit_code());
+    }
+}

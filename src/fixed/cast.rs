@@ -32,7 +32,7 @@ enum Rounded {
 }
 
 /// Drops `d > 0` fraction bits of `m` with quantization mode `q` (REFERENCE §1.3).
-fn quantize(m: i128, d: u32, q: Quant) -> i128 {
+pub fn quantize(m: i128, d: u32, q: Quant) -> i128 {
     let base = if d >= 127 { if m < 0 { -1 } else { 0 } } else { m >> d };
     let qb = bit(m, d - 1);
     let r = any_low(m, d - 1);

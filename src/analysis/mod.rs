@@ -1,0 +1,4 @@
+//! Read-only analyses of a quantized graph, shared by the golden model and RTL lowering.
+
+pub mod accumulation;
+pub mod interval;

@@ -1,0 +1,121 @@
+//! The files of `rtlgen build`: RTL, a self-checking testbench, FPGA flow scripts and the report.
+
+use crate::diag::Result;
+use crate::driver::{write, Compiled, VERSION};
+use crate::flow::{render, Board};
+use crate::golden::GoldenModel;
+use crate::rtl::Design;
+use crate::sim::bus;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use serde_json::json;
+use std::path::Path;
+
+/// `report.json`: what was built and how it behaves.
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    pub rtlgen_version: &'static str,
+    pub model: String,
+    pub digest: &'a str,
+    pub target: &'a str,
+    pub part: &'a str,
+    pub clock_period_ns: f64,
+    pub top: &'a str,
+    /// Cycles from an input accepted to its output valid.
+    pub latency_cycles: u32,
+    pub latency_ns: f64,
+    /// Cycles between accepted inputs.
+    pub ii_cycles: u32,
+    pub input: Port,
+    pub output: Port,
+    pub layers: &'a [crate::rtl::LayerInfo],
+    /// Configuration keys accepted but not used.
+    pub ignored_config: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Port {
+    pub elements: usize,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub bits: usize,
+}
+
+pub fn report<'a>(c: &'a Compiled, d: &'a Design, target: &'a str, board: &'a Board) -> Report<'a> {
+    Report {
+        rtlgen_version: VERSION,
+        model: c.model_path.display().to_string(),
+        digest: &c.digest,
+        target,
+        part: &board.part,
+        clock_period_ns: board.clock_period_ns,
+        top: &d.top,
+        latency_cycles: d.latency,
+        latency_ns: d.latency as f64 * board.clock_period_ns,
+        ii_cycles: d.ii,
+        input: Port { elements: d.in_elements, ty: d.in_type.to_string(), bits: d.in_elements * d.in_type.width as usize },
+        output: Port { elements: d.out_elements, ty: d.out_type.to_string(), bits: d.out_elements * d.out_type.width as usize },
+        layers: &d.layers,
+        ignored_config: c.config.ignored_summary(),
+    }
+}
+
+/// Test vectors: the most negative, zero and most positive input codes, then uniformly random
+/// codes over the whole input type (which drive every layer into its rounding, saturation and
+/// wrap-around cases). Deterministic for a given seed.
+pub fn stimulus(model: &GoldenModel, count: usize, seed: u64) -> Vec<Vec<i128>> {
+    let t = model.input_type;
+    let n = model.n_inputs();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut rows = vec![vec![t.min_mantissa(); n], vec![0; n], vec![t.max_mantissa(); n]];
+    while rows.len() < count {
+        rows.push((0..n).map(|_| rng.random_range(t.min_mantissa()..=t.max_mantissa())).collect());
+    }
+    rows.truncate(count);
+    rows
+}
+
+/// Writes `rtl/`, `tb/`, `fpga/` and `report.json` into `dir`.
+pub fn write_build(c: &Compiled, d: &Design, target: &str, board: &Board, dir: &Path, tb_vectors: usize) -> Result<()> {
+    let rtl_files: Vec<&str> = d.files.iter().map(|(n, _)| n.as_str()).collect();
+    for (name, text) in &d.files {
+        write(&dir.join("rtl").join(name), text)?;
+    }
+    let vars = json!({
+        "version": VERSION, "top": d.top, "board": target, "part": board.part, "family": board.family,
+        "clock_period_ns": board.clock_period_ns, "rtl_files": rtl_files,
+        "count": tb_vectors, "latency": d.latency,
+        "in_bits": d.in_elements * d.in_type.width as usize, "out_bits": d.out_elements * d.out_type.width as usize,
+    });
+    let inputs = stimulus(&c.golden, tb_vectors, 1);
+    let in_bits = d.in_elements * d.in_type.width as usize;
+    let out_bits = d.out_elements * d.out_type.width as usize;
+    let mut stim = String::new();
+    let mut expect = String::new();
+    for x in &inputs {
+        stim.push_str(&bus::hex(&bus::pack(x, d.in_type.width), in_bits));
+        stim.push('\n');
+        expect.push_str(&bus::hex(&bus::pack(&c.golden.run(x), d.out_type.width), out_bits));
+        expect.push('\n');
+    }
+    let tb = dir.join("tb");
+    write(&tb.join(format!("tb_{}.v", d.top)), &render("testbench.v", &vars)?)?;
+    write(&tb.join("stimulus.hex"), &stim)?;
+    write(&tb.join("expected.hex"), &expect)?;
+    let run = tb.join("run_icarus.sh");
+    write(&run, &render("run_icarus.sh", &vars)?)?;
+    set_executable(&run)?;
+    let fpga = dir.join("fpga");
+    write(&fpga.join("build.tcl"), &render("vivado_build.tcl", &vars)?)?;
+    write(&fpga.join("constraints.xdc"), &render("constraints.xdc", &vars)?)?;
+    write(&fpga.join("synth_yosys.ys"), &render("yosys_xilinx.ys", &vars)?)?;
+    let report = serde_json::to_string_pretty(&report(c, d, target, board)).expect("report serialises");
+    write(&dir.join("report.json"), &(report + "\n"))?;
+    Ok(())
+}
+
+fn set_executable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| crate::diag::Error::file(path, "a writable file", e.to_string()))
+}

@@ -1,0 +1,75 @@
+//! The command-line interface. Its spellings are a contract: `build`, `predict`, `cosim`.
+
+use crate::diag::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "rtlgen", version, about = "Compiles quantized neural networks (ONNX) into pipelined, bit-exact Verilog")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ModelArgs {
+    /// The ONNX model.
+    pub model: PathBuf,
+    /// hls4ml-style configuration (YAML or JSON).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Print the IR after the named pass to stderr.
+    #[arg(long, value_name = "PASS")]
+    pub dump_ir_after: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Generate RTL, a self-checking testbench, FPGA scripts and report.json.
+    Build {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Target board.
+        #[arg(long, default_value = "arty-a7")]
+        target: String,
+        /// Output directory (default: a folder named after the model).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Test vectors in the generated testbench.
+        #[arg(long, default_value_t = 256)]
+        tb_vectors: usize,
+    },
+    /// Run the bit-accurate golden model on inputs from a .npy file.
+    Predict {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Inputs, float32 or float64, shape (N, *input shape of the model).
+        #[arg(long)]
+        input: PathBuf,
+        /// Outputs, float64, the exact fixed-point values.
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Generate the RTL, simulate it with Verilator on the inputs and compare with the golden model.
+    Cosim {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Inputs, float32 or float64, shape (N, *input shape of the model).
+        #[arg(long)]
+        input: PathBuf,
+        /// What the RTL produced, float64.
+        #[arg(long)]
+        output: PathBuf,
+        /// Write the top-level port waveforms to this VCD file.
+        #[arg(long)]
+        vcd: Option<PathBuf>,
+    },
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Build { model, target, output, tb_vectors } => crate::commands::build(&model, &target, output, tb_vectors),
+        Command::Predict { model, input, output } => crate::commands::predict(&model, &input, &output),
+        Command::Cosim { model, input, output, vcd } => crate::commands::cosim(&model, &input, &output, vcd.as_deref()),
+    }
+}

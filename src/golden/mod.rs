@@ -1,0 +1,10 @@
+//! The bit-accurate golden model: the specification of what the generated RTL computes.
+//!
+//! [`reference`] is the literal hls4ml datapath; [`GoldenModel`] runs the same arithmetic with the
+//! cheaper but equal schedules of [`analysis::accumulation`](crate::analysis::accumulation), on
+//! machine integers (`i64` where the analysis bounds every value, `i128` otherwise).
+
+mod kernel;
+pub mod reference;
+
+pub use kernel::{DenseKernel, GoldenModel, Layer};

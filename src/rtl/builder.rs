@@ -1,0 +1,191 @@
+//! Builds a [`Module`] stage by stage. Every net lives in a pipeline stage (the number of
+//! registers between the module input and it); [`ModuleBuilder::at`] returns a net as seen in a
+//! later stage, inserting (and sharing) the delay registers, so lowering never places registers by
+//! hand.
+
+use super::netlist::*;
+use crate::diag::{Error, Result};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub struct ModuleBuilder {
+    pub m: Module,
+    stage: Vec<u32>,
+    delayed: BTreeMap<(NetId, u32), NetId>,
+    names: BTreeSet<String>,
+}
+
+/// A net together with the fixed-point meaning of its bits.
+#[derive(Debug, Clone, Copy)]
+pub struct Signal {
+    pub net: NetId,
+    pub width: u32,
+    pub signed: bool,
+    /// Fraction bits F: the value is the bits read as an integer, times 2^-F.
+    pub frac: i32,
+}
+
+impl ModuleBuilder {
+    pub fn new(name: &str) -> Self {
+        ModuleBuilder { m: Module { name: name.to_owned(), ..Module::default() }, stage: vec![], delayed: BTreeMap::new(), names: BTreeSet::new() }
+    }
+
+    fn unique(&mut self, base: &str) -> String {
+        let mut name = base.to_owned();
+        let mut k = 2;
+        while !self.names.insert(name.clone()) {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
+        name
+    }
+
+    fn add(&mut self, name: &str, width: u32, signed: bool, def: Def, stage: u32) -> NetId {
+        let name = self.unique(name);
+        self.m.nets.push(Net { name, width, signed, def, note: None });
+        self.stage.push(stage);
+        NetId(self.m.nets.len() - 1)
+    }
+
+    pub fn input(&mut self, name: &str, width: u32) -> NetId {
+        let id = self.add(name, width, false, Def::Input, 0);
+        self.m.ports.push((id, Dir::Input));
+        id
+    }
+
+    /// A combinational net computed in `stage`; its operands are fetched into that stage.
+    pub fn wire(&mut self, name: &str, width: u32, signed: bool, expr: Expr, stage: u32) -> Result<NetId> {
+        let expr = self.retime(expr, stage)?;
+        Ok(self.add(name, width, signed, Def::Wire(expr), stage))
+    }
+
+    /// A net driven by an instance.
+    pub fn driven(&mut self, name: &str, width: u32, stage: u32) -> NetId {
+        self.add(name, width, false, Def::Instance, stage)
+    }
+
+    pub fn output(&mut self, id: NetId) {
+        self.m.ports.push((id, Dir::Output));
+    }
+
+    pub fn note(&mut self, id: NetId, note: impl Into<String>) {
+        self.m.nets[id.0].note = Some(note.into());
+    }
+
+    pub fn stage_of(&self, id: NetId) -> u32 {
+        self.stage[id.0]
+    }
+
+    pub fn net(&self, id: NetId) -> &Net {
+        &self.m.nets[id.0]
+    }
+
+    /// `id` as seen in `stage` (≥ its own stage), through shared delay registers.
+    pub fn at(&mut self, id: NetId, stage: u32) -> Result<NetId> {
+        let own = self.stage[id.0];
+        if stage < own {
+            return Err(Error::Internal(format!("net '{}' of stage {own} used in stage {stage}", self.net(id).name)));
+        }
+        let mut cur = id;
+        for s in own + 1..=stage {
+            cur = match self.delayed.get(&(id, s)) {
+                Some(&d) => d,
+                None => {
+                    let (base, width, signed) = {
+                        let n = self.net(id);
+                        (n.name.clone(), n.width, n.signed)
+                    };
+                    let d = self.add(&format!("{base}_r{s}"), width, signed, Def::Reg(cur), s);
+                    self.delayed.insert((id, s), d);
+                    d
+                }
+            };
+        }
+        Ok(cur)
+    }
+
+    fn operand(&mut self, o: Operand, stage: u32) -> Result<Operand> {
+        Ok(match o {
+            Operand::Net(n) => Operand::Net(self.at(n, stage)?),
+            c => c,
+        })
+    }
+
+    fn retime(&mut self, e: Expr, s: u32) -> Result<Expr> {
+        Ok(match e {
+            Expr::Copy(a) => Expr::Copy(self.operand(a, s)?),
+            Expr::Concat(parts) => Expr::Concat(
+                parts
+                    .into_iter()
+                    .map(|p| {
+                        Ok(match p {
+                            Part::Bits { net, hi, lo } => Part::Bits { net: self.at(net, s)?, hi, lo },
+                            Part::Repeat { net, bit, count } => Part::Repeat { net: self.at(net, s)?, bit, count },
+                            f => f,
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+            Expr::Add(a, b) => Expr::Add(self.operand(a, s)?, self.operand(b, s)?),
+            Expr::Sub(a, b) => Expr::Sub(self.operand(a, s)?, self.operand(b, s)?),
+            Expr::MulConst(a, c) => Expr::MulConst(self.at(a, s)?, c),
+            Expr::Cmp(op, a, c) => Expr::Cmp(op, self.at(a, s)?, c),
+            Expr::Mux(c, a, b) => Expr::Mux(self.at(c, s)?, self.operand(a, s)?, self.operand(b, s)?),
+            Expr::And(v) => Expr::And(v.into_iter().map(|n| self.at(n, s)).collect::<Result<_>>()?),
+            Expr::Or(v) => Expr::Or(v.into_iter().map(|n| self.at(n, s)).collect::<Result<_>>()?),
+            Expr::Not(a) => Expr::Not(self.at(a, s)?),
+            Expr::ReduceOr { net, hi, lo } => Expr::ReduceOr { net: self.at(net, s)?, hi, lo },
+        })
+    }
+
+    // ---- value-level helpers used by lowering -------------------------------------------------
+
+    /// Bit `k` of a signal's infinite two's-complement (or zero) extension, as a 1-bit net.
+    pub fn bit(&mut self, s: Signal, k: u32, name: &str, stage: u32) -> Result<Option<NetId>> {
+        if k < s.width {
+            return self.wire(name, 1, false, Expr::Concat(vec![Part::Bits { net: s.net, hi: k, lo: k }]), stage).map(Some);
+        }
+        if s.signed {
+            return self.bit(s, s.width - 1, name, stage);
+        }
+        Ok(None) // constant 0
+    }
+
+    /// A signal extended (by sign or zeros) or truncated to `width` bits, keeping its signedness.
+    pub fn resize(&mut self, s: Signal, width: u32, name: &str, stage: u32) -> Result<Signal> {
+        if width == s.width {
+            return Ok(s);
+        }
+        let expr = if width < s.width {
+            Expr::Concat(vec![Part::Bits { net: s.net, hi: width - 1, lo: 0 }])
+        } else if s.signed {
+            Expr::Concat(vec![
+                Part::Repeat { net: s.net, bit: s.width - 1, count: width - s.width },
+                Part::Bits { net: s.net, hi: s.width - 1, lo: 0 },
+            ])
+        } else {
+            Expr::Concat(vec![Part::Fill { ones: false, count: width - s.width }, Part::Bits { net: s.net, hi: s.width - 1, lo: 0 }])
+        };
+        let net = self.wire(name, width, s.signed, expr, stage)?;
+        Ok(Signal { net, width, ..s })
+    }
+
+    /// The same bits reinterpreted as signed, widened by one zero bit if the signal was unsigned.
+    pub fn as_signed(&mut self, s: Signal, name: &str, stage: u32) -> Result<Signal> {
+        if s.signed {
+            return Ok(s);
+        }
+        let w = s.width + 1;
+        let net = self.wire(name, w, true, Expr::Concat(vec![Part::Fill { ones: false, count: 1 }, Part::Bits { net: s.net, hi: s.width - 1, lo: 0 }]), stage)?;
+        Ok(Signal { net, width: w, signed: true, frac: s.frac })
+    }
+
+    /// `s · 2^k` for k ≥ 0 (appends zero bits; the fraction count is unchanged, so the value grows).
+    pub fn shift_left(&mut self, s: Signal, k: u32, name: &str, stage: u32) -> Result<Signal> {
+        if k == 0 {
+            return Ok(s);
+        }
+        let w = s.width + k;
+        let net = self.wire(name, w, s.signed, Expr::Concat(vec![Part::Bits { net: s.net, hi: s.width - 1, lo: 0 }, Part::Fill { ones: false, count: k }]), stage)?;
+        Ok(Signal { net, width: w, ..s })
+    }
+}

@@ -1,0 +1,269 @@
+//! Lowering of a [`GoldenModel`] to Verilog: one module per layer plus a top module, all
+//! `valid`-pipelined with a new input every clock (II = 1).
+//!
+//! Every module has the ports `clk`, `rst` (synchronous, active high; clears only the valid
+//! pipeline), `in_valid`, `in_data`, `out_valid`, `out_data`. A bus packs element `i` of a vector
+//! at bits `[i·W + W − 1 : i·W]` (element 0 in the least significant bits) as the raw W-bit
+//! mantissa of the element's fixed-point type.
+
+mod builder;
+mod cast;
+mod dense;
+mod netlist;
+mod relu;
+pub mod verilog;
+
+use crate::diag::Result;
+use crate::fixed::FixedType;
+use crate::golden::{GoldenModel, Layer};
+use builder::{ModuleBuilder, Signal};
+use dense::Out;
+use netlist::*;
+
+/// The primitives generated designs instantiate, as (file name, text).
+pub const PRIMITIVES: &[(&str, &str)] = &[("rtlgen_valid_pipe.v", include_str!("../../rtl_primitives/rtlgen_valid_pipe.v"))];
+
+/// A generated design.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Design {
+    /// Name of the top module.
+    pub top: String,
+    /// `(file name, contents)`, the top module first, then layers, then primitives.
+    #[serde(skip)]
+    pub files: Vec<(String, String)>,
+    pub layers: Vec<LayerInfo>,
+    /// Clock cycles from an input accepted (`in_valid` high at a rising edge) to its output
+    /// presented (`out_valid` high after a rising edge).
+    pub latency: u32,
+    /// Initiation interval in cycles.
+    pub ii: u32,
+    pub in_elements: usize,
+    pub in_type: FixedType,
+    pub out_elements: usize,
+    pub out_type: FixedType,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LayerInfo {
+    pub name: String,
+    pub module: String,
+    pub kind: String,
+    pub n_in: usize,
+    pub n_out: usize,
+    pub latency: u32,
+    pub ii: u32,
+    /// Constant-coefficient multipliers (non-zero weights that are not ±2^k).
+    pub multipliers: usize,
+    /// Non-zero weights that became wires or shifts (±2^k).
+    pub shifts: usize,
+    /// Zero weights removed.
+    pub zero_weights: usize,
+    pub accum_plan: Option<crate::analysis::accumulation::AccumPlan>,
+    pub input_type: FixedType,
+    pub result_type: FixedType,
+    /// `weight`, `bias`, `accum` types of a Dense.
+    pub precision: Option<crate::ir::DensePrecision>,
+}
+
+/// Verilog-2005 keywords that a model name must not become.
+const KEYWORDS: &[&str] = &[
+    "always", "and", "assign", "begin", "buf", "case", "default", "else", "end", "endcase", "endmodule", "for", "function",
+    "if", "initial", "input", "integer", "module", "nand", "nor", "not", "or", "output", "reg", "signed", "task", "wire",
+    "xor", "generate", "parameter", "localparam", "time", "real", "event",
+];
+
+/// A legal, non-keyword Verilog identifier derived from a model name.
+pub fn module_name(model_stem: &str) -> String {
+    let mut id: String = model_stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    if id.is_empty() || id.starts_with(|c: char| c.is_ascii_digit()) {
+        id.insert_str(0, "model_");
+    }
+    if KEYWORDS.contains(&id.as_str()) {
+        id.push_str("_net");
+    }
+    id
+}
+
+/// Generates the design. `header` lines start every file; `origins` gives each layer's ONNX
+/// provenance for comments.
+pub fn generate(model: &GoldenModel, top: &str, header: &[String], origins: &dyn Fn(&str) -> String) -> Result<Design> {
+    let mut files = Vec::new();
+    let mut layers = Vec::new();
+    let mut x_ty = model.input_type;
+    let mut n = model.n_inputs();
+    for layer in &model.layers {
+        let module = format!("{top}_{}", layer.name());
+        let (m, info) = layer_module(layer, &module, x_ty, n, origins(layer.name()))?;
+        files.push((format!("{module}.v"), verilog::print(&m, header)?));
+        x_ty = info.result_type;
+        n = info.n_out;
+        layers.push(info);
+    }
+    let top_module = top_module(top, model, &layers)?;
+    files.insert(0, (format!("{top}.v"), verilog::print(&top_module, header)?));
+    for (name, text) in PRIMITIVES {
+        files.push((name.to_string(), text.to_string()));
+    }
+    Ok(Design {
+        top: top.to_owned(),
+        files,
+        latency: 1 + layers.iter().map(|l| l.latency).sum::<u32>(),
+        ii: 1,
+        layers,
+        in_elements: model.n_inputs(),
+        in_type: model.input_type,
+        out_elements: n,
+        out_type: x_ty,
+    })
+}
+
+fn bus_comment(what: &str, n: usize, t: &FixedType) -> String {
+    format!("{what}: {n} x {t} ({} bits each), element i at bits [i*{w}+{}:i*{w}]", t.width, t.width - 1, w = t.width)
+}
+
+fn layer_module(layer: &Layer, module: &str, x_ty: FixedType, n_in: usize, origin: String) -> Result<(Module, LayerInfo)> {
+    let mut b = ModuleBuilder::new(module);
+    let clk = b.input("clk", 1);
+    let rst = b.input("rst", 1);
+    let in_valid = b.input("in_valid", 1);
+    let in_data = b.input("in_data", n_in as u32 * x_ty.width);
+    let w = x_ty.width;
+    let xs: Vec<Signal> = (0..n_in as u32)
+        .map(|i| {
+            let net = b.wire(&format!("x{i}"), w, x_ty.signed, Expr::Concat(vec![Part::Bits { net: in_data, hi: i * w + w - 1, lo: i * w }]), 0)?;
+            Ok(Signal { net, width: w, signed: x_ty.signed, frac: x_ty.frac_bits() })
+        })
+        .collect::<Result<_>>()?;
+    let (outs, mut info) = match layer {
+        Layer::Dense(d) => {
+            let outs = dense::lower(&mut b, d, &xs)?;
+            let nz: Vec<i128> = d.weights.iter().copied().filter(|&w| w != 0).collect();
+            let shifts = nz.iter().filter(|w| w.unsigned_abs().is_power_of_two()).count();
+            let info = LayerInfo {
+                name: d.name.clone(),
+                module: module.to_owned(),
+                kind: "Dense".into(),
+                n_in,
+                n_out: d.n_out,
+                latency: 0,
+                ii: 1,
+                multipliers: nz.len() - shifts,
+                shifts,
+                zero_weights: d.weights.len() - nz.len(),
+                accum_plan: Some(d.plan),
+                input_type: x_ty,
+                result_type: d.precision.result,
+                precision: Some(d.precision),
+            };
+            (outs, info)
+        }
+        Layer::Relu { name, result, .. } => {
+            let outs = relu::lower(&mut b, &xs, result, name)?;
+            let info = LayerInfo {
+                name: name.clone(),
+                module: module.to_owned(),
+                kind: "ReLU".into(),
+                n_in,
+                n_out: n_in,
+                latency: 0,
+                ii: 1,
+                multipliers: 0,
+                shifts: 0,
+                zero_weights: 0,
+                accum_plan: None,
+                input_type: x_ty,
+                result_type: *result,
+                precision: None,
+            };
+            (outs, info)
+        }
+    };
+    let latency = outs.iter().filter_map(|o| if let Out::Sig(s) = o { Some(b.stage_of(s.net) + 1) } else { None }).max().unwrap_or(1);
+    let wy = info.result_type.width;
+    let mut parts = Vec::new();
+    for o in outs.iter().rev() {
+        parts.push(match o {
+            Out::Sig(s) => Part::Bits { net: b.at(s.net, latency)?, hi: wy - 1, lo: 0 },
+            Out::Const(c) => Part::Const { value: *c, width: wy },
+        });
+    }
+    let out_valid = b.driven("out_valid", 1, latency);
+    let out_data = b.wire("out_data", outs.len() as u32 * wy, false, Expr::Concat(parts), latency)?;
+    b.output(out_valid);
+    b.output(out_data);
+    b.m.instances.push(valid_pipe("u_valid", latency, clk, rst, in_valid, out_valid));
+    info.latency = latency;
+    let mut m = b.m;
+    m.comment = vec![
+        format!("Layer '{}' ({origin}): {} {} -> {}, latency {latency} cycles, II 1.", info.name, info.kind, n_in, info.n_out),
+        bus_comment("in_data", n_in, &x_ty),
+        bus_comment("out_data", info.n_out, &info.result_type),
+    ];
+    if let Some(p) = &info.precision {
+        m.comment.push(format!(
+            "Types: weight {}, bias {}, accum {}, result {}; accumulation plan {:?}.",
+            p.weight, p.bias, p.accum, p.result, info.accum_plan.expect("dense")
+        ));
+    }
+    verilog::prune(&mut m);
+    Ok((m, info))
+}
+
+fn valid_pipe(name: &str, depth: u32, clk: NetId, rst: NetId, in_valid: NetId, out_valid: NetId) -> Instance {
+    Instance {
+        module: "rtlgen_valid_pipe".into(),
+        name: name.into(),
+        params: vec![("DEPTH".into(), depth as u64)],
+        connections: vec![("clk".into(), clk), ("rst".into(), rst), ("in_valid".into(), in_valid), ("out_valid".into(), out_valid)],
+    }
+}
+
+fn top_module(top: &str, model: &GoldenModel, layers: &[LayerInfo]) -> Result<Module> {
+    let mut b = ModuleBuilder::new(top);
+    let clk = b.input("clk", 1);
+    let rst = b.input("rst", 1);
+    let in_valid = b.input("in_valid", 1);
+    let n_in = model.n_inputs();
+    let in_data = b.input("in_data", n_in as u32 * model.input_type.width);
+    let mut data = b.at(in_data, 1)?;
+    let mut valid = b.driven("in_valid_r1", 1, 1);
+    b.m.instances.push(valid_pipe("u_in_valid", 1, clk, rst, in_valid, valid));
+    for l in layers {
+        let d = b.driven(&format!("{}_data", l.name), l.n_out as u32 * l.result_type.width, 0);
+        let v = b.driven(&format!("{}_valid", l.name), 1, 0);
+        b.m.instances.push(Instance {
+            module: l.module.clone(),
+            name: format!("u_{}", l.name),
+            params: vec![],
+            connections: vec![
+                ("clk".into(), clk),
+                ("rst".into(), rst),
+                ("in_valid".into(), valid),
+                ("in_data".into(), data),
+                ("out_valid".into(), v),
+                ("out_data".into(), d),
+            ],
+        });
+        data = d;
+        valid = v;
+    }
+    let (w_out, n_out) = match layers.last() {
+        Some(l) => (l.result_type.width, l.n_out),
+        None => (model.input_type.width, n_in),
+    };
+    let out_valid = b.wire("out_valid", 1, false, Expr::Copy(Operand::Net(valid)), 0)?;
+    let out_data = b.wire("out_data", n_out as u32 * w_out, false, Expr::Copy(Operand::Net(data)), 0)?;
+    b.output(out_valid);
+    b.output(out_data);
+    let latency = 1 + layers.iter().map(|l| l.latency).sum::<u32>();
+    let out_type = layers.last().map_or(model.input_type, |l| l.result_type);
+    let mut m = b.m;
+    m.comment = vec![
+        format!("Top module '{top}': {} layers, latency {latency} cycles from in_valid to out_valid, a new input every cycle (II 1).", layers.len()),
+        "Ports: clk (rising edge), rst (synchronous, active high), in_valid, in_data, out_valid, out_data.".into(),
+        bus_comment("in_data", n_in, &model.input_type),
+        bus_comment("out_data", n_out, &out_type),
+    ];
+    verilog::prune(&mut m);
+    Ok(m)
+}

@@ -1,0 +1,109 @@
+//! A small netlist: what lowering decides, with no text in it. [`super::verilog`] prints it.
+//!
+//! Every net has a width and signedness; every expression's operands already have the widths the
+//! expression needs (lowering inserts explicit extensions), so the printed Verilog never relies on
+//! implicit extension and lints clean.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NetId(pub usize);
+
+/// An operand: a net, or a constant at the width and signedness of the expression's target.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Operand {
+    Net(NetId),
+    Const(i128),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Lt,
+    Gt,
+}
+
+/// A piece of a concatenation, most significant first.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// Bits `hi..=lo` of a net.
+    Bits { net: NetId, hi: u32, lo: u32 },
+    /// Bit `bit` of a net repeated `count` times (sign extension).
+    Repeat { net: NetId, bit: u32, count: u32 },
+    /// `count` constant bits.
+    Fill { ones: bool, count: u32 },
+    /// The low `width` bits of a constant.
+    Const { value: i128, width: u32 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// Same width as the target.
+    Copy(Operand),
+    Concat(Vec<Part>),
+    /// Modulo 2^W at the target's width; operands have the target's width.
+    Add(Operand, Operand),
+    Sub(Operand, Operand),
+    /// Modulo 2^W; the net has the target's width.
+    MulConst(NetId, i128),
+    /// 1-bit result; the constant has the net's width and signedness.
+    Cmp(CmpOp, NetId, i128),
+    /// `sel ? a : b`; `sel` is 1 bit wide.
+    Mux(NetId, Operand, Operand),
+    /// 1-bit logic over 1-bit nets.
+    And(Vec<NetId>),
+    Or(Vec<NetId>),
+    Not(NetId),
+    /// OR of bits `hi..=lo` of a net.
+    ReduceOr { net: NetId, hi: u32, lo: u32 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Def {
+    /// A module input port.
+    Input,
+    /// Combinational.
+    Wire(Expr),
+    /// A register loaded from the net every rising clock edge (no reset: data registers).
+    Reg(NetId),
+    /// Driven by an output of an instance.
+    Instance,
+}
+
+#[derive(Debug, Clone)]
+pub struct Net {
+    pub name: String,
+    pub width: u32,
+    pub signed: bool,
+    pub def: Def,
+    /// A comment printed beside the declaration.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub module: String,
+    pub name: String,
+    pub params: Vec<(String, u64)>,
+    /// `(port, net)` in the module's port order.
+    pub connections: Vec<(String, NetId)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    Input,
+    Output,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Module {
+    pub name: String,
+    /// Comment lines printed above the module.
+    pub comment: Vec<String>,
+    pub ports: Vec<(NetId, Dir)>,
+    pub nets: Vec<Net>,
+    pub instances: Vec<Instance>,
+}
+
+impl Module {
+    pub fn net(&self, id: NetId) -> &Net {
+        &self.nets[id.0]
+    }
+}
