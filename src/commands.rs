@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 fn compile_args(m: &ModelArgs) -> Result<Compiled> {
     let c = compile(&m.model, m.config.as_deref(), m.dump_ir_after.as_deref())?;
-    for line in c.config.ignored_summary() {
+    for line in &c.notes {
         eprintln!("note: {line}");
     }
     Ok(c)

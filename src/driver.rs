@@ -21,6 +21,8 @@ pub struct Compiled {
     pub digest: String,
     /// Top module name, derived from the model file name.
     pub top: String,
+    /// Remarks for the user: ignored configuration keys and pass notes.
+    pub notes: Vec<String>,
 }
 
 /// Imports, configures and lowers a model. `dump_after` names a pass whose output IR is written to stderr.
@@ -40,12 +42,14 @@ pub fn compile(model: &Path, config: Option<&Path>, dump_after: Option<&str>) ->
         None => Config::default(),
     };
     let mut sink = |text: &str| eprint!("{text}");
-    let mut ctx = PassContext { config: &config, dump_after: dump_after.map(|n| (n, &mut sink as &mut dyn FnMut(&str))) };
+    let mut ctx = PassContext { config: &config, notes: vec![], dump_after: dump_after.map(|n| (n, &mut sink as &mut dyn FnMut(&str))) };
     passes::run(&mut graph, &mut ctx)?;
+    let mut notes = config.ignored_summary();
+    notes.append(&mut ctx.notes);
     let golden = GoldenModel::compile(&graph)?;
     let digest: String = hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
     let stem = model.file_stem().and_then(|s| s.to_str()).unwrap_or("model");
-    Ok(Compiled { model_path: model.to_owned(), graph, golden, config, digest, top: rtl::module_name(stem) })
+    Ok(Compiled { model_path: model.to_owned(), graph, golden, config, digest, top: rtl::module_name(stem), notes })
 }
 
 impl Compiled {

@@ -79,7 +79,7 @@ pub fn import(model: &ModelProto) -> Result<Graph> {
     let (Some(input), Some(output)) = (input, output) else {
         return Err(Error::Internal("import finished without an input or output".into()));
     };
-    Ok(Graph { g: b.g, input, output, phase: Phase::Imported })
+    Ok(Graph { g: b.g, input, output, phase: Phase::Imported, removed: vec![] })
 }
 
 fn check_opset(model: &ModelProto, diags: &mut Diagnostics) {
@@ -126,7 +126,8 @@ fn op_builder(op_type: &str) -> Option<OpBuilder> {
         "Relu" => shape::relu,
         "Flatten" => shape::flatten,
         "Reshape" => shape::reshape,
-        "Identity" | "Dropout" => shape::identity,
+        "Identity" => shape::identity,
+        "Dropout" => shape::dropout,
         "Constant" => shape::constant,
         _ => return None,
     })
@@ -138,6 +139,8 @@ pub const SUPPORTED_OPS: &str = "Gemm, MatMul, Add, Relu, Flatten, Reshape, Iden
 /// One node being imported: its proto, its inputs resolved to values.
 pub(crate) struct NodeCtx<'a> {
     pub node: &'a NodeProto,
+    /// Position of the node in the graph, to locate unnamed nodes.
+    pub index: usize,
     inputs: Vec<Option<Value>>,
 }
 
@@ -149,7 +152,7 @@ impl NodeCtx<'_> {
         self.node.op_type()
     }
     pub fn diag(&self, subject: impl Into<String>, expected: impl Into<String>, found: impl Into<String>) -> Diagnostic {
-        let location = if self.name().is_empty() { format!("node #{}", self.op()) } else { self.name().to_owned() };
+        let location = if self.name().is_empty() { format!("unnamed node #{}", self.index) } else { self.name().to_owned() };
         Diagnostic::new(location, Some(self.op()), subject, expected, found)
     }
 
@@ -291,7 +294,7 @@ impl Builder {
             .iter()
             .map(|name| if name.is_empty() { None } else { self.take(name) })
             .collect();
-        let ctx = NodeCtx { node, inputs };
+        let ctx = NodeCtx { node, index, inputs };
         let mark_unknown = |b: &mut Builder| {
             for out in &node.output {
                 b.values.insert(out.clone(), Value::Unknown);

@@ -24,8 +24,17 @@ pub fn relu(ctx: &NodeCtx) -> Outcome {
 }
 
 pub fn identity(ctx: &NodeCtx) -> Outcome {
-    // Dropout in an inference graph is the identity; its optional ratio/mode inputs are ignored.
-    let diags = ctx.reject_unknown_attrs(&["seed"]);
+    pass_through(ctx, &[])
+}
+
+/// Dropout in an inference graph is the identity; its ratio and mode (inputs from opset 12,
+/// attributes `ratio`/`is_test` before) do not matter.
+pub fn dropout(ctx: &NodeCtx) -> Outcome {
+    pass_through(ctx, &["seed", "ratio", "is_test"])
+}
+
+fn pass_through(ctx: &NodeCtx, known_attrs: &[&str]) -> Outcome {
+    let diags = ctx.reject_unknown_attrs(known_attrs);
     let shape = single_activation(ctx)?;
     if !diags.is_empty() {
         return Err(diags);
@@ -62,6 +71,11 @@ pub fn reshape(ctx: &NodeCtx) -> Outcome {
             return Err(diags);
         }
     };
+    let allow_zero = ctx.int_attr_in("allowzero", 0, &[0, 1]).map_err(|d| diags.push(d)).unwrap_or(0) == 1;
+    if allow_zero && target.contains(&0) {
+        diags.push(ctx.diag("target shape", "no 0 entries with allowzero = 1 (a zero-sized tensor)", format!("{target:?}")));
+        return Err(diags);
+    }
     let n: usize = shape.iter().product();
     let rest = &target[1.min(target.len())..];
     let known: i64 = rest.iter().filter(|&&d| d > 0).product();

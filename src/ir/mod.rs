@@ -63,6 +63,9 @@ pub struct Graph {
     pub input: NodeIndex,
     pub output: NodeIndex,
     pub phase: Phase,
+    /// Layers passes removed without trace in the hardware (Flatten, Reshape, Identity):
+    /// `(name, op type, config names)`. A configuration may still name them.
+    pub removed: Vec<(String, String, Vec<String>)>,
 }
 
 impl Graph {

@@ -29,7 +29,7 @@ fn type_keys(op: &Op) -> &'static [&'static str] {
 fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
     let cfg = ctx.config;
     let mut diags = Diagnostics::default();
-    check_layer_names(graph, cfg, &mut diags)?;
+    check_layer_names(graph, cfg, &mut diags, &mut ctx.notes)?;
     if cfg.io_type == IoType::Stream {
         diags.push(Diagnostic::new("IOType", Some("config"), "value", "io_parallel (io_stream arrives with streaming layers)", "io_stream"));
     }
@@ -114,18 +114,22 @@ fn check_schedule(cfg: &Config, names: &[String], types: &[&str], node: &crate::
 }
 
 /// Every `LayerName` entry must name a layer or the graph input.
-fn check_layer_names(graph: &Graph, cfg: &Config, diags: &mut Diagnostics) -> Result<()> {
+fn check_layer_names(graph: &Graph, cfg: &Config, diags: &mut Diagnostics, notes: &mut Vec<String>) -> Result<()> {
     let mut valid = BTreeSet::new();
     for n in graph.chain()? {
         valid.extend(graph.g[n].config_names.iter().cloned());
     }
     for name in cfg.layer_name.keys() {
+        if let Some((layer, op, _)) = graph.removed.iter().find(|(_, _, names)| names.contains(name)) {
+            notes.push(format!("LayerName.{name} configures '{layer}' ({op}), which changes no values and has no hardware; its settings have no effect"));
+            continue;
+        }
         if !valid.contains(name) {
             diags.push(Diagnostic::new(
                 format!("LayerName.{name}"),
                 Some("config"),
                 "layer name",
-                format!("one of {}", valid.iter().cloned().collect::<Vec<_>>().join(", ")),
+                format!("one of {}", valid.iter().chain(graph.removed.iter().flat_map(|r| r.2.iter())).cloned().collect::<Vec<_>>().join(", ")),
                 format!("'{name}', which matches no layer"),
             ));
         }

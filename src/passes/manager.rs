@@ -6,6 +6,8 @@ use crate::ir::{verify, Graph};
 /// What passes may read, and what they report besides errors.
 pub struct PassContext<'a> {
     pub config: &'a Config,
+    /// Remarks for the user (not errors), printed once by the CLI.
+    pub notes: Vec<String>,
     /// Called with the IR text after the named pass (`--dump-ir-after`).
     pub dump_after: Option<(&'a str, &'a mut dyn FnMut(&str))>,
 }

@@ -12,6 +12,10 @@ use std::process::Command;
 
 const HARNESS: &str = include_str!("../../sim/harness.cpp");
 
+/// Optimisation level for Verilated C++: -O0 compiles the large constant-heavy models fastest, and
+/// co-simulations run few enough cycles that simulation speed does not matter.
+const CXX_OPT_LEVEL: u32 = 0;
+
 fn tool(msg: impl Into<String>) -> Error {
     Error::Tool(msg.into())
 }
@@ -58,7 +62,7 @@ fn cc_build(tc: &Toolchain, out_dir: &Path) -> cc::Build {
     b.cpp(true)
         .target(env!("RTLGEN_TARGET"))
         .host(env!("RTLGEN_TARGET"))
-        .opt_level(1)
+        .opt_level(CXX_OPT_LEVEL)
         .debug(false)
         .cargo_metadata(false)
         .warnings(false)
@@ -142,7 +146,8 @@ fn runtime(tc: &Toolchain, progress: &dyn Fn(&str)) -> Result<Vec<PathBuf>> {
 pub fn build(files: &[(String, String)], top: &str, progress: &dyn Fn(&str)) -> Result<PathBuf> {
     let tc = toolchain()?;
     let runtime_objs = runtime(&tc, progress)?;
-    let mut parts: Vec<&[u8]> = vec![tc.version.as_bytes(), HARNESS.as_bytes(), top.as_bytes()];
+    let opt = CXX_OPT_LEVEL.to_string();
+    let mut parts: Vec<&[u8]> = vec![tc.version.as_bytes(), HARNESS.as_bytes(), top.as_bytes(), opt.as_bytes()];
     for (name, text) in files {
         parts.push(name.as_bytes());
         parts.push(text.as_bytes());
