@@ -53,8 +53,16 @@ pub fn report<'a>(c: &'a Compiled, d: &'a Design, target: &'a str, board: &'a Bo
         latency_cycles: d.latency,
         latency_ns: d.latency as f64 * board.clock_period_ns,
         ii_cycles: d.ii,
-        input: Port { elements: d.in_elements, ty: d.in_type.to_string(), bits: d.in_elements * d.in_type.width as usize },
-        output: Port { elements: d.out_elements, ty: d.out_type.to_string(), bits: d.out_elements * d.out_type.width as usize },
+        input: Port {
+            elements: d.in_elements,
+            ty: d.in_type.to_string(),
+            bits: d.in_elements * d.in_type.width as usize,
+        },
+        output: Port {
+            elements: d.out_elements,
+            ty: d.out_type.to_string(),
+            bits: d.out_elements * d.out_type.width as usize,
+        },
         layers: &d.layers,
         ignored_config: c.config.ignored_summary(),
     }
@@ -67,16 +75,31 @@ pub fn stimulus(model: &GoldenModel, count: usize, seed: u64) -> Vec<Vec<i128>> 
     let t = model.input_type;
     let n = model.n_inputs();
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let mut rows = vec![vec![t.min_mantissa(); n], vec![0; n], vec![t.max_mantissa(); n]];
+    let mut rows = vec![
+        vec![t.min_mantissa(); n],
+        vec![0; n],
+        vec![t.max_mantissa(); n],
+    ];
     while rows.len() < count {
-        rows.push((0..n).map(|_| rng.random_range(t.min_mantissa()..=t.max_mantissa())).collect());
+        rows.push(
+            (0..n)
+                .map(|_| rng.random_range(t.min_mantissa()..=t.max_mantissa()))
+                .collect(),
+        );
     }
     rows.truncate(count);
     rows
 }
 
 /// Writes `rtl/`, `tb/`, `fpga/` and `report.json` into `dir`.
-pub fn write_build(c: &Compiled, d: &Design, target: &str, board: &Board, dir: &Path, tb_vectors: usize) -> Result<()> {
+pub fn write_build(
+    c: &Compiled,
+    d: &Design,
+    target: &str,
+    board: &Board,
+    dir: &Path,
+    tb_vectors: usize,
+) -> Result<()> {
     let rtl_files: Vec<&str> = d.files.iter().map(|(n, _)| n.as_str()).collect();
     for (name, text) in &d.files {
         write(&dir.join("rtl").join(name), text)?;
@@ -95,11 +118,17 @@ pub fn write_build(c: &Compiled, d: &Design, target: &str, board: &Board, dir: &
     for x in &inputs {
         stim.push_str(&bus::hex(&bus::pack(x, d.in_type.width), in_bits));
         stim.push('\n');
-        expect.push_str(&bus::hex(&bus::pack(&c.golden.run(x), d.out_type.width), out_bits));
+        expect.push_str(&bus::hex(
+            &bus::pack(&c.golden.run(x), d.out_type.width),
+            out_bits,
+        ));
         expect.push('\n');
     }
     let tb = dir.join("tb");
-    write(&tb.join(format!("tb_{}.v", d.top)), &render("testbench.v", &vars)?)?;
+    write(
+        &tb.join(format!("tb_{}.v", d.top)),
+        &render("testbench.v", &vars)?,
+    )?;
     write(&tb.join("stimulus.hex"), &stim)?;
     write(&tb.join("expected.hex"), &expect)?;
     let run = tb.join("run_icarus.sh");
@@ -107,9 +136,16 @@ pub fn write_build(c: &Compiled, d: &Design, target: &str, board: &Board, dir: &
     set_executable(&run)?;
     let fpga = dir.join("fpga");
     write(&fpga.join("build.tcl"), &render("vivado_build.tcl", &vars)?)?;
-    write(&fpga.join("constraints.xdc"), &render("constraints.xdc", &vars)?)?;
-    write(&fpga.join("synth_yosys.ys"), &render("yosys_xilinx.ys", &vars)?)?;
-    let report = serde_json::to_string_pretty(&report(c, d, target, board)).expect("report serialises");
+    write(
+        &fpga.join("constraints.xdc"),
+        &render("constraints.xdc", &vars)?,
+    )?;
+    write(
+        &fpga.join("synth_yosys.ys"),
+        &render("yosys_xilinx.ys", &vars)?,
+    )?;
+    let report =
+        serde_json::to_string_pretty(&report(c, d, target, board)).expect("report serialises");
     write(&dir.join("report.json"), &(report + "\n"))?;
     Ok(())
 }

@@ -5,7 +5,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "rtlgen", version, about = "Compiles quantized neural networks (ONNX) into pipelined, bit-exact Verilog")]
+#[command(
+    name = "rtlgen",
+    version,
+    about = "Compiles quantized neural networks (ONNX) into pipelined, bit-exact Verilog"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -68,8 +72,22 @@ pub enum Command {
 
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Build { model, target, output, tb_vectors } => crate::commands::build(&model, &target, output, tb_vectors),
-        Command::Predict { model, input, output } => crate::commands::predict(&model, &input, &output),
-        Command::Cosim { model, input, output, vcd } => crate::commands::cosim(&model, &input, &output, vcd.as_deref()),
+        Command::Build {
+            model,
+            target,
+            output,
+            tb_vectors,
+        } => crate::commands::build(&model, &target, output, tb_vectors),
+        Command::Predict {
+            model,
+            input,
+            output,
+        } => crate::commands::predict(&model, &input, &output),
+        Command::Cosim {
+            model,
+            input,
+            output,
+            vcd,
+        } => crate::commands::cosim(&model, &input, &output, vcd.as_deref()),
     }
 }

@@ -13,15 +13,28 @@ fn compile_args(m: &ModelArgs) -> Result<Compiled> {
     Ok(c)
 }
 
-pub fn build(m: &ModelArgs, target: &str, output: Option<PathBuf>, tb_vectors: usize) -> Result<()> {
+pub fn build(
+    m: &ModelArgs,
+    target: &str,
+    output: Option<PathBuf>,
+    tb_vectors: usize,
+) -> Result<()> {
     let board = crate::flow::board(target)?;
     if tb_vectors == 0 {
-        return Err(Error::user(Diagnostic::new("--tb-vectors", None, "count", "at least 1", "0")));
+        return Err(Error::user(Diagnostic::new(
+            "--tb-vectors",
+            None,
+            "count",
+            "at least 1",
+            "0",
+        )));
     }
     let c = compile_args(m)?;
     let design = c.design()?;
     let out = output.unwrap_or_else(|| PathBuf::from(m.model.file_stem().unwrap_or_default()));
-    write_dir_atomically(&out, "report.json", |dir| crate::artifacts::write_build(&c, &design, target, &board, dir, tb_vectors))?;
+    write_dir_atomically(&out, "report.json", |dir| {
+        crate::artifacts::write_build(&c, &design, target, &board, dir, tb_vectors)
+    })?;
     println!(
         "{}: {} layers, latency {} cycles ({} ns at {} ns), II {} -> {}",
         design.top,

@@ -63,34 +63,115 @@ pub const DEFAULT_PRECISION: FixedType = FixedType::fixed(16, 6, true);
 
 const TOP_USED: &[&str] = &["HLSConfig", "Model", "LayerType", "LayerName", "IOType"];
 const TOP_IGNORED: &[&str] = &[
-    "Backend", "Part", "ClockPeriod", "ClockUncertainty", "ProjectName", "OutputDir", "Stamp", "Version",
-    "KerasModel", "KerasJson", "KerasH5", "OnnxModel", "PytorchModel", "InputShape", "InputData",
-    "OutputPredictions", "WriterConfig", "ChannelsLastConversion", "TransposeOutputs", "Board",
+    "Backend",
+    "Part",
+    "ClockPeriod",
+    "ClockUncertainty",
+    "ProjectName",
+    "OutputDir",
+    "Stamp",
+    "Version",
+    "KerasModel",
+    "KerasJson",
+    "KerasH5",
+    "OnnxModel",
+    "PytorchModel",
+    "InputShape",
+    "InputData",
+    "OutputPredictions",
+    "WriterConfig",
+    "ChannelsLastConversion",
+    "TransposeOutputs",
+    "Board",
 ];
 const MODEL_USED: &[&str] = &["Precision", "ReuseFactor", "Strategy", "IOType"];
 const MODEL_IGNORED: &[&str] = &[
-    "BramFactor", "TraceOutput", "ConvImplementation", "Compression", "PipelineStyle", "BitExact",
-    "ChannelsLastConversion", "TransposeOutputs", "InputShape", "Trace", "MergeNodes",
+    "BramFactor",
+    "TraceOutput",
+    "ConvImplementation",
+    "Compression",
+    "PipelineStyle",
+    "BitExact",
+    "ChannelsLastConversion",
+    "TransposeOutputs",
+    "InputShape",
+    "Trace",
+    "MergeNodes",
 ];
 const LAYER_USED: &[&str] = &["Precision", "ReuseFactor", "Strategy"];
 const LAYER_IGNORED: &[&str] = &[
-    "Trace", "table_size", "TableSize", "BramFactor", "ConvImplementation", "ParallelizationFactor",
-    "Implementation", "implementation", "Compression", "TargetCycles", "skip", "exp_range", "axis",
-    "InputShape", "ChannelsLastConversion", "TransposeOutputs", "accum_t", "n_in", "n_out",
+    "Trace",
+    "table_size",
+    "TableSize",
+    "BramFactor",
+    "ConvImplementation",
+    "ParallelizationFactor",
+    "Implementation",
+    "implementation",
+    "Compression",
+    "TargetCycles",
+    "skip",
+    "exp_range",
+    "axis",
+    "InputShape",
+    "ChannelsLastConversion",
+    "TransposeOutputs",
+    "accum_t",
+    "n_in",
+    "n_out",
 ];
 const PREC_USED: &[&str] = &["default", "weight", "bias", "accum", "result", "maximum"];
 const PREC_IGNORED: &[&str] = &[
-    "table", "scale", "exp_table", "inv_table", "inv_inp", "inp_norm", "param", "recurrent_weight",
-    "recurrent_bias", "slope", "shift", "pointwise", "depthwise", "depthwise_result",
+    "table",
+    "scale",
+    "exp_table",
+    "inv_table",
+    "inv_inp",
+    "inp_norm",
+    "param",
+    "recurrent_weight",
+    "recurrent_bias",
+    "slope",
+    "shift",
+    "pointwise",
+    "depthwise",
+    "depthwise_result",
 ];
 /// hls4ml layer classes accepted under `LayerType`; rtlgen uses the first group.
 pub const LAYER_TYPES_USED: &[&str] = &["Dense", "Activation", "ReLU", "Input", "InputLayer"];
 const LAYER_TYPES_IGNORED: &[&str] = &[
-    "Conv1D", "Conv2D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
-    "BatchNormalization", "Softmax", "Pooling1D", "Pooling2D", "GlobalPooling1D", "GlobalPooling2D",
-    "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "Merge", "Concatenate",
-    "Reshape", "Transpose", "ZeroPadding1D", "ZeroPadding2D", "LeakyReLU", "ELU", "PReLU",
-    "ThresholdedReLU", "Embedding", "SimpleRNN", "LSTM", "GRU", "Resize", "Dot",
+    "Conv1D",
+    "Conv2D",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "BatchNormalization",
+    "Softmax",
+    "Pooling1D",
+    "Pooling2D",
+    "GlobalPooling1D",
+    "GlobalPooling2D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "Merge",
+    "Concatenate",
+    "Reshape",
+    "Transpose",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "LeakyReLU",
+    "ELU",
+    "PReLU",
+    "ThresholdedReLU",
+    "Embedding",
+    "SimpleRNN",
+    "LSTM",
+    "GRU",
+    "Resize",
+    "Dot",
 ];
 
 impl Default for Config {
@@ -109,12 +190,17 @@ impl Default for Config {
 impl Config {
     /// Reads a YAML (`.yml`, `.yaml`) or JSON (`.json`) configuration file.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, "a readable configuration file", e.to_string()))?;
-        let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::file(path, "a readable configuration file", e.to_string()))?;
+        let is_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let value: Value = if is_json {
-            serde_json::from_str(&text).map_err(|e| Error::file(path, "a JSON configuration", e.to_string()))?
+            serde_json::from_str(&text)
+                .map_err(|e| Error::file(path, "a JSON configuration", e.to_string()))?
         } else {
-            serde_yaml_ng::from_str(&text).map_err(|e| Error::file(path, "a YAML configuration", e.to_string()))?
+            serde_yaml_ng::from_str(&text)
+                .map_err(|e| Error::file(path, "a YAML configuration", e.to_string()))?
         };
         Config::from_value(&value)
     }
@@ -123,7 +209,9 @@ impl Config {
     pub fn from_value(value: &Value) -> Result<Config> {
         let mut p = Parser::default();
         let mut cfg = Config::default();
-        let Some(top) = p.object(value, "config") else { return p.diags.finish().map(|_| cfg) };
+        let Some(top) = p.object(value, "config") else {
+            return p.diags.finish().map(|_| cfg);
+        };
         let hls = match top.get("HLSConfig") {
             Some(inner) => {
                 p.keys(top, "config", TOP_USED, TOP_IGNORED);
@@ -135,7 +223,11 @@ impl Config {
             None => Some(top),
         };
         if let Some(hls) = hls {
-            let at = if top.contains_key("HLSConfig") { "HLSConfig" } else { "config" };
+            let at = if top.contains_key("HLSConfig") {
+                "HLSConfig"
+            } else {
+                "config"
+            };
             if at == "HLSConfig" {
                 p.keys(hls, at, &["Model", "LayerType", "LayerName", "IOType"], &[]);
             } else {
@@ -152,16 +244,25 @@ impl Config {
                     }
                     cfg.model = p.settings(m, "Model", true, &mut cfg.maximum);
                     if let Some(Prec::Auto) = cfg.model.precision.get("default") {
-                        p.err("Model.Precision.default", "a fixed-point type for the model default", "auto");
+                        p.err(
+                            "Model.Precision.default",
+                            "a fixed-point type for the model default",
+                            "auto",
+                        );
                     }
                 }
             }
-            for (section, target, is_types) in [("LayerType", &mut cfg.layer_type, true), ("LayerName", &mut cfg.layer_name, false)] {
+            for (section, target, is_types) in [
+                ("LayerType", &mut cfg.layer_type, true),
+                ("LayerName", &mut cfg.layer_name, false),
+            ] {
                 let Some(v) = hls.get(section) else { continue };
                 if v.is_null() {
                     continue;
                 }
-                let Some(entries) = p.object(v, section) else { continue };
+                let Some(entries) = p.object(v, section) else {
+                    continue;
+                };
                 for (name, entry) in entries {
                     let at = format!("{section}.{name}");
                     if is_types && !LAYER_TYPES_USED.contains(&name.as_str()) {
@@ -170,7 +271,11 @@ impl Config {
                         } else {
                             let mut all: Vec<&str> = LAYER_TYPES_USED.to_vec();
                             all.extend(LAYER_TYPES_IGNORED);
-                            p.err(&at, format!("an hls4ml layer type ({})", all.join(", ")), format!("'{name}'"));
+                            p.err(
+                                &at,
+                                format!("an hls4ml layer type ({})", all.join(", ")),
+                                format!("'{name}'"),
+                            );
                         }
                         continue;
                     }
@@ -196,8 +301,16 @@ impl Config {
 
     /// Looks a precision variable up in hls4ml's order; returns the setting and where it came from.
     pub fn precision(&self, var: &str, names: &[String], types: &[&str]) -> (Prec, String) {
-        let named = names.iter().filter_map(|n| self.layer_name.get(n).map(|s| (format!("LayerName.{n}"), s)));
-        let typed = types.iter().filter_map(|t| self.layer_type.get(*t).map(|s| (format!("LayerType.{t}"), s)));
+        let named = names.iter().filter_map(|n| {
+            self.layer_name
+                .get(n)
+                .map(|s| (format!("LayerName.{n}"), s))
+        });
+        let typed = types.iter().filter_map(|t| {
+            self.layer_type
+                .get(*t)
+                .map(|s| (format!("LayerType.{t}"), s))
+        });
         let sections: Vec<(String, &Settings)> = named.chain(typed).collect();
         for (at, s) in &sections {
             for key in [var, "default"] {
@@ -209,11 +322,19 @@ impl Config {
         if let Some(p) = self.model.precision.get(var) {
             return (*p, format!("Model.Precision.{var}"));
         }
-        (Prec::Type(self.model_default()), "Model.Precision.default".into())
+        (
+            Prec::Type(self.model_default()),
+            "Model.Precision.default".into(),
+        )
     }
 
     /// A per-layer setting, looked up by name, then type, then model.
-    pub fn setting<T: Copy>(&self, names: &[String], types: &[&str], get: impl Fn(&Settings) -> Option<T>) -> Option<T> {
+    pub fn setting<T: Copy>(
+        &self,
+        names: &[String],
+        types: &[&str],
+        get: impl Fn(&Settings) -> Option<T>,
+    ) -> Option<T> {
         names
             .iter()
             .filter_map(|n| self.layer_name.get(n))
@@ -226,7 +347,12 @@ impl Config {
     pub fn ignored_summary(&self) -> Vec<String> {
         self.ignored
             .iter()
-            .map(|(key, places)| format!("configuration key '{key}' is not used by rtlgen yet; ignored at {}", places.join(", ")))
+            .map(|(key, places)| {
+                format!(
+                    "configuration key '{key}' is not used by rtlgen yet; ignored at {}",
+                    places.join(", ")
+                )
+            })
             .collect()
     }
 }
@@ -239,11 +365,20 @@ struct Parser {
 
 impl Parser {
     fn err(&mut self, at: &str, expected: impl Into<String>, found: impl Into<String>) {
-        self.diags.push(Diagnostic::new(at, Some("config"), "value", expected, found));
+        self.diags.push(Diagnostic::new(
+            at,
+            Some("config"),
+            "value",
+            expected,
+            found,
+        ));
     }
 
     fn ignore(&mut self, key: &str, at: &str) {
-        self.ignored.entry(key.to_owned()).or_default().push(at.to_owned());
+        self.ignored
+            .entry(key.to_owned())
+            .or_default()
+            .push(at.to_owned());
     }
 
     fn object<'v>(&mut self, v: &'v Value, at: &str) -> Option<&'v serde_json::Map<String, Value>> {
@@ -257,7 +392,13 @@ impl Parser {
     }
 
     /// Checks every key of a section against the used and ignored lists.
-    fn keys(&mut self, obj: &serde_json::Map<String, Value>, at: &str, used: &[&str], ignored: &[&str]) {
+    fn keys(
+        &mut self,
+        obj: &serde_json::Map<String, Value>,
+        at: &str,
+        used: &[&str],
+        ignored: &[&str],
+    ) {
         for key in obj.keys() {
             if used.contains(&key.as_str()) {
                 continue;
@@ -278,7 +419,13 @@ impl Parser {
         }
     }
 
-    fn settings(&mut self, obj: &serde_json::Map<String, Value>, at: &str, is_model: bool, maximum: &mut Option<FixedType>) -> Settings {
+    fn settings(
+        &mut self,
+        obj: &serde_json::Map<String, Value>,
+        at: &str,
+        is_model: bool,
+        maximum: &mut Option<FixedType>,
+    ) -> Settings {
         let mut s = Settings::default();
         if let Some(p) = obj.get("Precision") {
             let here = format!("{at}.Precision");
@@ -291,9 +438,19 @@ impl Parser {
                             continue;
                         }
                         if !PREC_USED.contains(&var.as_str()) || (var == "maximum" && !is_model) {
-                            let mut valid: Vec<&str> = PREC_USED.iter().copied().filter(|k| is_model || *k != "maximum").collect();
+                            let mut valid: Vec<&str> = PREC_USED
+                                .iter()
+                                .copied()
+                                .filter(|k| is_model || *k != "maximum")
+                                .collect();
                             valid.extend(PREC_IGNORED);
-                            self.diags.push(Diagnostic::new(there, Some("config"), "precision variable", format!("one of {}", valid.join(", ")), format!("'{var}'")));
+                            self.diags.push(Diagnostic::new(
+                                there,
+                                Some("config"),
+                                "precision variable",
+                                format!("one of {}", valid.join(", ")),
+                                format!("'{var}'"),
+                            ));
                             continue;
                         }
                         if let Some(prec) = self.prec(v, &there) {
@@ -318,7 +475,11 @@ impl Parser {
         if let Some(r) = obj.get("ReuseFactor") {
             match r.as_u64() {
                 Some(v) if v >= 1 => s.reuse_factor = Some(v),
-                _ => self.err(&format!("{at}.ReuseFactor"), "a positive integer", describe(r)),
+                _ => self.err(
+                    &format!("{at}.ReuseFactor"),
+                    "a positive integer",
+                    describe(r),
+                ),
             }
         }
         if let Some(v) = obj.get("Strategy") {
@@ -329,7 +490,11 @@ impl Parser {
                 "resource_unrolled" => Some(Strategy::ResourceUnrolled),
                 "distributed_arithmetic" | "da" => Some(Strategy::DistributedArithmetic),
                 _ => {
-                    self.err(&format!("{at}.Strategy"), "Latency, Resource, Resource_Unrolled or distributed_arithmetic", describe(v));
+                    self.err(
+                        &format!("{at}.Strategy"),
+                        "Latency, Resource, Resource_Unrolled or distributed_arithmetic",
+                        describe(v),
+                    );
                     None
                 }
             };
@@ -339,7 +504,11 @@ impl Parser {
 
     fn prec(&mut self, v: &Value, at: &str) -> Option<Prec> {
         let Some(text) = v.as_str() else {
-            self.err(at, "a precision string such as ap_fixed<16,6> or auto", describe(v));
+            self.err(
+                at,
+                "a precision string such as ap_fixed<16,6> or auto",
+                describe(v),
+            );
             return None;
         };
         if text.trim().eq_ignore_ascii_case("auto") {
@@ -348,7 +517,13 @@ impl Parser {
         match text.parse::<FixedType>() {
             Ok(t) => Some(Prec::Type(t)),
             Err(why) => {
-                self.diags.push(Diagnostic::new(at, Some("config"), "precision", crate::fixed::SPELLINGS_HINT, why));
+                self.diags.push(Diagnostic::new(
+                    at,
+                    Some("config"),
+                    "precision",
+                    crate::fixed::SPELLINGS_HINT,
+                    why,
+                ));
                 None
             }
         }

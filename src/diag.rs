@@ -86,8 +86,18 @@ impl Error {
     }
 
     /// A user error about a file (cannot be read, malformed, ...).
-    pub fn file(path: &std::path::Path, expected: impl Into<String>, found: impl Into<String>) -> Self {
-        Error::user(Diagnostic::new(path.display().to_string(), None, "file", expected, found))
+    pub fn file(
+        path: &std::path::Path,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Self {
+        Error::user(Diagnostic::new(
+            path.display().to_string(),
+            None,
+            "file",
+            expected,
+            found,
+        ))
     }
 
     /// The process exit code for this error kind.

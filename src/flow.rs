@@ -28,15 +28,30 @@ pub fn board(name: &str) -> Result<Board> {
     let all = boards();
     all.get(name).cloned().ok_or_else(|| {
         let names: Vec<&str> = all.keys().map(String::as_str).collect();
-        Error::user(Diagnostic::new("--target", None, "board", format!("one of {}", names.join(", ")), format!("'{name}'")))
+        Error::user(Diagnostic::new(
+            "--target",
+            None,
+            "board",
+            format!("one of {}", names.join(", ")),
+            format!("'{name}'"),
+        ))
     })
 }
 
 /// Templates bundled into the binary: (name, text).
 const TEMPLATES: &[(&str, &str)] = &[
-    ("vivado_build.tcl", include_str!("../fpga/templates/vivado_build.tcl.j2")),
-    ("constraints.xdc", include_str!("../fpga/templates/constraints.xdc.j2")),
-    ("yosys_xilinx.ys", include_str!("../fpga/templates/yosys_xilinx.ys.j2")),
+    (
+        "vivado_build.tcl",
+        include_str!("../fpga/templates/vivado_build.tcl.j2"),
+    ),
+    (
+        "constraints.xdc",
+        include_str!("../fpga/templates/constraints.xdc.j2"),
+    ),
+    (
+        "yosys_xilinx.ys",
+        include_str!("../fpga/templates/yosys_xilinx.ys.j2"),
+    ),
     ("testbench.v", include_str!("../sim/testbench.v.j2")),
     ("run_icarus.sh", include_str!("../sim/run_icarus.sh.j2")),
 ];
@@ -47,8 +62,12 @@ pub fn render(template: &str, vars: &serde_json::Value) -> Result<String> {
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
     for (name, text) in TEMPLATES {
-        env.add_template(name, text).map_err(|e| Error::Internal(format!("template {name}: {e}")))?;
+        env.add_template(name, text)
+            .map_err(|e| Error::Internal(format!("template {name}: {e}")))?;
     }
-    let t = env.get_template(template).map_err(|e| Error::Internal(format!("template {template}: {e}")))?;
-    t.render(vars).map_err(|e| Error::Internal(format!("rendering {template}: {e}")))
+    let t = env
+        .get_template(template)
+        .map_err(|e| Error::Internal(format!("template {template}: {e}")))?;
+    t.render(vars)
+        .map_err(|e| Error::Internal(format!("rendering {template}: {e}")))
 }

@@ -3,9 +3,10 @@
 //! tf2onnx (`MatMul` + `Add`, node names `sequential/dense/MatMul`).
 
 use crate::onnx_proto::{
-    attribute_proto::AttributeType, tensor_proto::DataType, tensor_shape_proto::dimension::Value as Dim, tensor_shape_proto::Dimension,
-    type_proto, AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, TensorShapeProto, TypeProto,
-    ValueInfoProto,
+    attribute_proto::AttributeType, tensor_proto::DataType,
+    tensor_shape_proto::dimension::Value as Dim, tensor_shape_proto::Dimension, type_proto,
+    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
+    TensorShapeProto, TypeProto, ValueInfoProto,
 };
 use ndarray::{Array1, Array2};
 
@@ -64,7 +65,13 @@ fn value_info(name: &str, dims: &[Option<usize>]) -> ValueInfoProto {
     }
 }
 
-fn node(name: &str, op: &str, inputs: &[&str], output: &str, attrs: Vec<AttributeProto>) -> NodeProto {
+fn node(
+    name: &str,
+    op: &str,
+    inputs: &[&str],
+    output: &str,
+    attrs: Vec<AttributeProto>,
+) -> NodeProto {
     NodeProto {
         name: Some(name.into()),
         op_type: Some(op.into()),
@@ -76,33 +83,55 @@ fn node(name: &str, op: &str, inputs: &[&str], output: &str, attrs: Vec<Attribut
 }
 
 fn int_attr(name: &str, v: i64) -> AttributeProto {
-    AttributeProto { name: Some(name.into()), i: Some(v), r#type: Some(AttributeType::Int as i32), ..Default::default() }
+    AttributeProto {
+        name: Some(name.into()),
+        i: Some(v),
+        r#type: Some(AttributeType::Int as i32),
+        ..Default::default()
+    }
 }
 
 /// A multilayer perceptron taking input `x` of per-sample shape `input_shape` (a Flatten is
 /// inserted when it has more than one dimension) and producing `y`.
 pub fn mlp(input_shape: &[usize], layers: &[DenseLayer], style: Style) -> ModelProto {
-    let mut g = GraphProto { name: Some("rtlgen_mlp".into()), ..Default::default() };
+    let mut g = GraphProto {
+        name: Some("rtlgen_mlp".into()),
+        ..Default::default()
+    };
     let mut dims = vec![None];
     dims.extend(input_shape.iter().map(|&d| Some(d)));
     g.input.push(value_info("x", &dims));
     let mut cur = "x".to_string();
     if input_shape.len() > 1 {
-        g.node.push(node("/flatten/Flatten", "Flatten", &[&cur], "/flatten/Flatten_output_0", vec![int_attr("axis", 1)]));
+        g.node.push(node(
+            "/flatten/Flatten",
+            "Flatten",
+            &[&cur],
+            "/flatten/Flatten_output_0",
+            vec![int_attr("axis", 1)],
+        ));
         cur = "/flatten/Flatten_output_0".into();
     }
     for (k, l) in layers.iter().enumerate() {
         let (n_out, n_in) = l.weight.dim();
         let last = k + 1 == layers.len() && !l.relu;
-        let out_name = |op: &str| if last { "y".to_string() } else { format!("/{}/{op}_output_0", l.name) };
+        let out_name = |op: &str| {
+            if last {
+                "y".to_string()
+            } else {
+                format!("/{}/{op}_output_0", l.name)
+            }
+        };
         match style {
             Style::Torch => {
                 let wname = format!("{}.weight", l.name);
-                g.initializer.push(tensor(&wname, &[n_out, n_in], l.weight.iter().copied()));
+                g.initializer
+                    .push(tensor(&wname, &[n_out, n_in], l.weight.iter().copied()));
                 let mut inputs = vec![cur.clone(), wname];
                 if let Some(b) = &l.bias {
                     let bname = format!("{}.bias", l.name);
-                    g.initializer.push(tensor(&bname, &[n_out], b.iter().copied()));
+                    g.initializer
+                        .push(tensor(&bname, &[n_out], b.iter().copied()));
                     inputs.push(bname);
                 }
                 let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
@@ -112,39 +141,84 @@ pub fn mlp(input_shape: &[usize], layers: &[DenseLayer], style: Style) -> ModelP
                     "Gemm",
                     &refs,
                     &out,
-                    vec![int_attr("transB", 1), AttributeProto { name: Some("alpha".into()), f: Some(1.0), r#type: Some(AttributeType::Float as i32), ..Default::default() }],
+                    vec![
+                        int_attr("transB", 1),
+                        AttributeProto {
+                            name: Some("alpha".into()),
+                            f: Some(1.0),
+                            r#type: Some(AttributeType::Float as i32),
+                            ..Default::default()
+                        },
+                    ],
                 ));
                 cur = out;
             }
             Style::TfMatMulAdd => {
                 let wname = format!("sequential/{}/MatMul/ReadVariableOp:0", l.name);
-                g.initializer.push(tensor(&wname, &[n_in, n_out], l.weight.t().iter().copied()));
+                g.initializer
+                    .push(tensor(&wname, &[n_in, n_out], l.weight.t().iter().copied()));
                 let has_bias = l.bias.is_some();
-                let mm_out = if has_bias || !last { format!("sequential/{}/MatMul:0", l.name) } else { "y".into() };
-                g.node.push(node(&format!("sequential/{}/MatMul", l.name), "MatMul", &[&cur, &wname], &mm_out, vec![]));
+                let mm_out = if has_bias || !last {
+                    format!("sequential/{}/MatMul:0", l.name)
+                } else {
+                    "y".into()
+                };
+                g.node.push(node(
+                    &format!("sequential/{}/MatMul", l.name),
+                    "MatMul",
+                    &[&cur, &wname],
+                    &mm_out,
+                    vec![],
+                ));
                 cur = mm_out;
                 if let Some(b) = &l.bias {
                     let bname = format!("sequential/{}/BiasAdd/ReadVariableOp:0", l.name);
-                    g.initializer.push(tensor(&bname, &[n_out], b.iter().copied()));
-                    let out = if last { "y".to_string() } else { format!("sequential/{}/BiasAdd:0", l.name) };
-                    g.node.push(node(&format!("sequential/{}/BiasAdd", l.name), "Add", &[&cur, &bname], &out, vec![]));
+                    g.initializer
+                        .push(tensor(&bname, &[n_out], b.iter().copied()));
+                    let out = if last {
+                        "y".to_string()
+                    } else {
+                        format!("sequential/{}/BiasAdd:0", l.name)
+                    };
+                    g.node.push(node(
+                        &format!("sequential/{}/BiasAdd", l.name),
+                        "Add",
+                        &[&cur, &bname],
+                        &out,
+                        vec![],
+                    ));
                     cur = out;
                 }
             }
         }
         if l.relu {
             let relu = format!("relu{}", k + 1);
-            let out = if k + 1 == layers.len() { "y".to_string() } else { format!("/{relu}/Relu_output_0") };
-            g.node.push(node(&format!("/{relu}/Relu"), "Relu", &[&cur], &out, vec![]));
+            let out = if k + 1 == layers.len() {
+                "y".to_string()
+            } else {
+                format!("/{relu}/Relu_output_0")
+            };
+            g.node.push(node(
+                &format!("/{relu}/Relu"),
+                "Relu",
+                &[&cur],
+                &out,
+                vec![],
+            ));
             cur = out;
         }
     }
-    let n_out = layers.last().map_or(input_shape.iter().product(), |l| l.weight.nrows());
+    let n_out = layers
+        .last()
+        .map_or(input_shape.iter().product(), |l| l.weight.nrows());
     g.output.push(value_info(&cur, &[None, Some(n_out)]));
     ModelProto {
         ir_version: Some(8),
         producer_name: Some("rtlgen-modelgen".into()),
-        opset_import: vec![OperatorSetIdProto { domain: Some(String::new()), version: Some(13) }],
+        opset_import: vec![OperatorSetIdProto {
+            domain: Some(String::new()),
+            version: Some(13),
+        }],
         graph: Some(g),
         ..Default::default()
     }

@@ -7,12 +7,21 @@ use std::path::Path;
 
 /// Reads a float32 or float64 array of shape `(N, *sample_shape)` and flattens each sample.
 pub fn read_samples(path: &Path, sample_shape: &[usize]) -> Result<Array2<f64>> {
-    let open = || std::fs::File::open(path).map_err(|e| Error::file(path, "a readable .npy file", e.to_string()));
+    let open = || {
+        std::fs::File::open(path)
+            .map_err(|e| Error::file(path, "a readable .npy file", e.to_string()))
+    };
     let array: ArrayD<f64> = match ArrayD::<f64>::read_npy(open()?) {
         Ok(a) => a,
         Err(_) => match ArrayD::<f32>::read_npy(open()?) {
             Ok(a) => a.mapv(f64::from),
-            Err(e) => return Err(Error::file(path, "a float32 or float64 .npy array", e.to_string())),
+            Err(e) => {
+                return Err(Error::file(
+                    path,
+                    "a float32 or float64 .npy array",
+                    e.to_string(),
+                ))
+            }
         },
     };
     let shape = array.shape().to_vec();
@@ -30,12 +39,18 @@ pub fn read_samples(path: &Path, sample_shape: &[usize]) -> Result<Array2<f64>> 
     let n = shape[0];
     let per: usize = sample_shape.iter().product();
     let standard = array.as_standard_layout().to_owned();
-    Ok(standard.into_shape_with_order((n, per)).map_err(|e| Error::Internal(e.to_string()))?.into_dimensionality::<Ix2>().map_err(|e| Error::Internal(e.to_string()))?)
+    Ok(standard
+        .into_shape_with_order((n, per))
+        .map_err(|e| Error::Internal(e.to_string()))?
+        .into_dimensionality::<Ix2>()
+        .map_err(|e| Error::Internal(e.to_string()))?)
 }
 
 /// Writes a float64 array atomically (no partial file on failure).
 pub fn write(path: &Path, array: &Array2<f64>) -> Result<()> {
     let mut bytes = Vec::new();
-    array.write_npy(&mut bytes).map_err(|e| Error::Internal(format!("npy encoding: {e}")))?;
+    array
+        .write_npy(&mut bytes)
+        .map_err(|e| Error::Internal(format!("npy encoding: {e}")))?;
     crate::driver::write_file_atomically(path, &bytes)
 }

@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn rtlgen(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rtlgen")).args(args).current_dir(dir).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_rtlgen"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
 }
 
 fn stderr(o: &Output) -> String {
@@ -22,12 +26,24 @@ fn stdout(o: &Output) -> String {
 
 #[track_caller]
 fn assert_ok(o: &Output) {
-    assert!(o.status.success(), "exit {:?}\nstdout: {}\nstderr: {}", o.status.code(), stdout(o), stderr(o));
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        stdout(o),
+        stderr(o)
+    );
 }
 
 #[track_caller]
 fn assert_user_error(o: &Output) {
-    assert_eq!(o.status.code(), Some(2), "stdout: {}\nstderr: {}", stdout(o), stderr(o));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "stdout: {}\nstderr: {}",
+        stdout(o),
+        stderr(o)
+    );
     assert!(stderr(o).starts_with("error:"), "stderr: {}", stderr(o));
 }
 
@@ -39,7 +55,10 @@ fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             if p.is_dir() {
                 walk(root, &p, out);
             } else {
-                out.insert(p.strip_prefix(root).unwrap().to_owned(), std::fs::read(&p).unwrap());
+                out.insert(
+                    p.strip_prefix(root).unwrap().to_owned(),
+                    std::fs::read(&p).unwrap(),
+                );
             }
         }
     }
@@ -50,7 +69,10 @@ fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 /// Names directly in `dir`, sorted.
 fn entries(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     v.sort();
     v
 }
@@ -59,7 +81,13 @@ fn entries(dir: &Path) -> Vec<String> {
 // The model: x[4] -> fc1 (4->3) -> relu1 -> fc2 (3->2) -> y, dyadic parameters.
 
 fn w1() -> Array2<f32> {
-    Array2::from_shape_vec((3, 4), vec![0.5, -0.25, 0.125, 1.0, -0.5, 0.75, 0.25, -0.125, 0.375, 0.5, -1.0, 0.25]).unwrap()
+    Array2::from_shape_vec(
+        (3, 4),
+        vec![
+            0.5, -0.25, 0.125, 1.0, -0.5, 0.75, 0.25, -0.125, 0.375, 0.5, -1.0, 0.25,
+        ],
+    )
+    .unwrap()
 }
 fn b1() -> Array1<f32> {
     Array1::from(vec![0.25, -0.5, 1.5])
@@ -73,8 +101,18 @@ fn b2() -> Array1<f32> {
 
 fn layers() -> Vec<DenseLayer> {
     vec![
-        DenseLayer { name: "fc1".into(), weight: w1(), bias: Some(b1()), relu: true },
-        DenseLayer { name: "fc2".into(), weight: w2(), bias: Some(b2()), relu: false },
+        DenseLayer {
+            name: "fc1".into(),
+            weight: w1(),
+            bias: Some(b1()),
+            relu: true,
+        },
+        DenseLayer {
+            name: "fc2".into(),
+            weight: w2(),
+            bias: Some(b2()),
+            relu: false,
+        },
     ]
 }
 
@@ -92,7 +130,11 @@ fn inputs(n: usize) -> Array2<f64> {
 fn setup() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("tiny.onnx");
-    std::fs::write(&model, modelgen::encode(&modelgen::mlp(&[4], &layers(), Style::Torch))).unwrap();
+    std::fs::write(
+        &model,
+        modelgen::encode(&modelgen::mlp(&[4], &layers(), Style::Torch)),
+    )
+    .unwrap();
     (dir, model)
 }
 
@@ -105,46 +147,83 @@ fn build_writes_rtl_testbench_flow_scripts_and_report() {
     let o = rtlgen(dir.path(), &["build", "tiny.onnx"]);
     assert_ok(&o);
     let out = dir.path().join("tiny");
-    assert!(out.is_dir(), "default output folder is named after the model stem: {:?}", entries(dir.path()));
-    assert_eq!(entries(dir.path()), ["tiny", "tiny.onnx"], "no staging directories left behind");
+    assert!(
+        out.is_dir(),
+        "default output folder is named after the model stem: {:?}",
+        entries(dir.path())
+    );
+    assert_eq!(
+        entries(dir.path()),
+        ["tiny", "tiny.onnx"],
+        "no staging directories left behind"
+    );
     assert_eq!(entries(&out), ["fpga", "report.json", "rtl", "tb"]);
 
     let rtl = entries(&out.join("rtl"));
     assert!(rtl.iter().all(|f| f.ends_with(".v")), "{rtl:?}");
-    assert!(rtl.contains(&"tiny.v".to_owned()) && rtl.len() >= 2, "{rtl:?}");
+    assert!(
+        rtl.contains(&"tiny.v".to_owned()) && rtl.len() >= 2,
+        "{rtl:?}"
+    );
     let top = std::fs::read_to_string(out.join("rtl/tiny.v")).unwrap();
     assert!(top.contains("module tiny"), "{top}");
     for f in &rtl {
         let text = std::fs::read_to_string(out.join("rtl").join(f)).unwrap();
-        assert_eq!(text.matches("endmodule").count(), text.matches("\nmodule ").count() + text.starts_with("module ") as usize, "{f}");
+        assert_eq!(
+            text.matches("endmodule").count(),
+            text.matches("\nmodule ").count() + text.starts_with("module ") as usize,
+            "{f}"
+        );
     }
 
-    assert_eq!(entries(&out.join("tb")), ["expected.hex", "run_icarus.sh", "stimulus.hex", "tb_tiny.v"]);
+    assert_eq!(
+        entries(&out.join("tb")),
+        ["expected.hex", "run_icarus.sh", "stimulus.hex", "tb_tiny.v"]
+    );
     let tb = std::fs::read_to_string(out.join("tb/tb_tiny.v")).unwrap();
     assert!(tb.contains("tiny"), "the testbench instantiates the top");
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(out.join("tb/run_icarus.sh")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(out.join("tb/run_icarus.sh"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_ne!(mode & 0o111, 0, "run_icarus.sh is executable");
 
-    assert_eq!(entries(&out.join("fpga")), ["build.tcl", "constraints.xdc", "synth_yosys.ys"]);
+    assert_eq!(
+        entries(&out.join("fpga")),
+        ["build.tcl", "constraints.xdc", "synth_yosys.ys"]
+    );
     let tcl = std::fs::read_to_string(out.join("fpga/build.tcl")).unwrap();
-    assert!(tcl.contains("xc7a35ticsg324-1L"), "arty-a7 part in build.tcl:\n{tcl}");
+    assert!(
+        tcl.contains("xc7a35ticsg324-1L"),
+        "arty-a7 part in build.tcl:\n{tcl}"
+    );
     let xdc = std::fs::read_to_string(out.join("fpga/constraints.xdc")).unwrap();
     assert!(xdc.contains("10"), "10 ns clock in constraints:\n{xdc}");
 
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["top"], "tiny");
     assert_eq!(report["target"], "arty-a7");
     assert_eq!(report["ii_cycles"], 1);
-    let latency = report["latency_cycles"].as_u64().expect("latency_cycles is a number");
+    let latency = report["latency_cycles"]
+        .as_u64()
+        .expect("latency_cycles is a number");
     assert!(latency >= 1);
-    assert_eq!(report["latency_ns"].as_f64().unwrap(), latency as f64 * 10.0);
+    assert_eq!(
+        report["latency_ns"].as_f64().unwrap(),
+        latency as f64 * 10.0
+    );
     assert_eq!(report["input"]["elements"], 4);
     assert_eq!(report["output"]["elements"], 2);
     assert_eq!(report["input"]["type"], "ap_fixed<16,6>");
     assert_eq!(report["input"]["bits"], 64);
     assert_eq!(report["layers"].as_array().unwrap().len(), 3);
-    assert!(stdout(&o).contains(&format!("latency {latency} cycles")), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(&format!("latency {latency} cycles")),
+        "{}",
+        stdout(&o)
+    );
 }
 
 /// Element i of a vector of W-bit mantissas at bits [i·W + W − 1 : i·W], as hex, MSB first.
@@ -159,21 +238,33 @@ fn pack_hex(values: &[i64], width: usize) -> String {
     bitvec
         .chunks(4)
         .rev()
-        .map(|c| char::from_digit(c.iter().enumerate().map(|(k, &on)| (on as u32) << k).sum(), 16).unwrap())
+        .map(|c| {
+            char::from_digit(
+                c.iter().enumerate().map(|(k, &on)| (on as u32) << k).sum(),
+                16,
+            )
+            .unwrap()
+        })
         .collect()
 }
 
 #[test]
 fn testbench_vectors_follow_the_model() {
     let (dir, _) = setup();
-    assert_ok(&rtlgen(dir.path(), &["build", "tiny.onnx", "--tb-vectors", "20"]));
+    assert_ok(&rtlgen(
+        dir.path(),
+        &["build", "tiny.onnx", "--tb-vectors", "20"],
+    ));
     let stim = std::fs::read_to_string(dir.path().join("tiny/tb/stimulus.hex")).unwrap();
     let expect = std::fs::read_to_string(dir.path().join("tiny/tb/expected.hex")).unwrap();
     let stim: Vec<&str> = stim.lines().collect();
     let expect: Vec<&str> = expect.lines().collect();
     assert_eq!((stim.len(), expect.len()), (20, 20));
     // ap_fixed<16,6> inputs: most negative, zero, most positive first.
-    assert_eq!(&stim[..3], ["8000800080008000", "0000000000000000", "7fff7fff7fff7fff"]);
+    assert_eq!(
+        &stim[..3],
+        ["8000800080008000", "0000000000000000", "7fff7fff7fff7fff"]
+    );
     // Zero in: y = W2·relu(b1) + b2, independently, as ap_fixed<16,6> mantissas (× 2^10).
     let y = reference(&Array2::zeros((1, 4)));
     let mantissas: Vec<i64> = y.iter().map(|v| (v * 1024.0) as i64).collect();
@@ -195,13 +286,20 @@ fn builds_are_byte_identical() {
     // Rebuilding over an earlier output replaces it with the same files.
     std::fs::write(dir.path().join("a/stale.txt"), "old").unwrap();
     assert_ok(&rtlgen(dir.path(), &["build", "tiny.onnx", "-o", "a"]));
-    assert_eq!(tree(&dir.path().join("a")), b, "the earlier output is replaced, not merged");
+    assert_eq!(
+        tree(&dir.path().join("a")),
+        b,
+        "the earlier output is replaced, not merged"
+    );
 }
 
 #[test]
 fn build_to_a_nested_output_path() {
     let (dir, _) = setup();
-    assert_ok(&rtlgen(dir.path(), &["build", "tiny.onnx", "-o", "deep/er/out"]));
+    assert_ok(&rtlgen(
+        dir.path(),
+        &["build", "tiny.onnx", "-o", "deep/er/out"],
+    ));
     assert!(dir.path().join("deep/er/out/report.json").is_file());
     assert_eq!(entries(&dir.path().join("deep/er")), ["out"]);
 }
@@ -209,10 +307,14 @@ fn build_to_a_nested_output_path() {
 #[test]
 fn other_targets() {
     let (dir, _) = setup();
-    assert_ok(&rtlgen(dir.path(), &["build", "tiny.onnx", "--target", "pynq-z2", "-o", "z"]));
+    assert_ok(&rtlgen(
+        dir.path(),
+        &["build", "tiny.onnx", "--target", "pynq-z2", "-o", "z"],
+    ));
     let tcl = std::fs::read_to_string(dir.path().join("z/fpga/build.tcl")).unwrap();
     assert!(tcl.contains("xc7z020clg400-1"), "{tcl}");
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("z/report.json")).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("z/report.json")).unwrap()).unwrap();
     assert_eq!(report["target"], "pynq-z2");
 }
 
@@ -244,14 +346,22 @@ fn missing_model_file() {
 #[test]
 fn malformed_config() {
     let (dir, _) = setup();
-    std::fs::write(dir.path().join("bad.yml"), "Model:\n  Precision: ap_fixed<16\n  ReuseFactor: [\n").unwrap();
+    std::fs::write(
+        dir.path().join("bad.yml"),
+        "Model:\n  Precision: ap_fixed<16\n  ReuseFactor: [\n",
+    )
+    .unwrap();
     let o = rtlgen(dir.path(), &["build", "tiny.onnx", "--config", "bad.yml"]);
     assert_user_error(&o);
     assert!(stderr(&o).contains("bad.yml"), "{}", stderr(&o));
     assert_eq!(entries(dir.path()), ["bad.yml", "tiny.onnx"]);
 
     // Well-formed YAML with several wrong values: one error listing them all.
-    std::fs::write(dir.path().join("wrong.yml"), "Model:\n  Precision: ap_fixd<16,6>\n  ReuseFactor: 0\n  Strategy: fast\n").unwrap();
+    std::fs::write(
+        dir.path().join("wrong.yml"),
+        "Model:\n  Precision: ap_fixd<16,6>\n  ReuseFactor: 0\n  Strategy: fast\n",
+    )
+    .unwrap();
     let o = rtlgen(dir.path(), &["build", "tiny.onnx", "--config", "wrong.yml"]);
     assert_user_error(&o);
     let err = stderr(&o);
@@ -274,10 +384,17 @@ fn unsupported_model() {
     assert_user_error(&o);
     let err = stderr(&o);
     assert!(err.contains("2 problems found"), "{err}");
-    assert!(err.contains("/relu1/Relu (Sigmoid)") && err.contains("/fc1/Gemm (Conv)"), "{err}");
+    assert!(
+        err.contains("/relu1/Relu (Sigmoid)") && err.contains("/fc1/Gemm (Conv)"),
+        "{err}"
+    );
     assert_eq!(entries(dir.path()), ["odd.onnx", "tiny.onnx"]);
 
-    std::fs::write(dir.path().join("junk.onnx"), "not a protobuf at all \u{1}\u{2}\u{3}").unwrap();
+    std::fs::write(
+        dir.path().join("junk.onnx"),
+        "not a protobuf at all \u{1}\u{2}\u{3}",
+    )
+    .unwrap();
     let o = rtlgen(dir.path(), &["build", "junk.onnx"]);
     assert_user_error(&o);
     assert_eq!(entries(dir.path()), ["junk.onnx", "odd.onnx", "tiny.onnx"]);
@@ -293,14 +410,20 @@ fn output_into_a_foreign_directory_is_refused() {
     assert_user_error(&o);
     assert!(stderr(&o).contains("thesis"), "{}", stderr(&o));
     assert_eq!(entries(&mine), ["chapter1.tex"]);
-    assert_eq!(std::fs::read_to_string(mine.join("chapter1.tex")).unwrap(), "precious");
+    assert_eq!(
+        std::fs::read_to_string(mine.join("chapter1.tex")).unwrap(),
+        "precious"
+    );
     assert_eq!(entries(dir.path()), ["thesis", "tiny.onnx"]);
 
     // An existing regular file as -o is refused too, and kept.
     std::fs::write(dir.path().join("notes.txt"), "keep").unwrap();
     let o = rtlgen(dir.path(), &["build", "tiny.onnx", "-o", "notes.txt"]);
     assert_user_error(&o);
-    assert_eq!(std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(), "keep");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
+        "keep"
+    );
 }
 
 #[test]
@@ -325,23 +448,69 @@ fn ignored_config_keys_are_noted_once() {
     let o = rtlgen(dir.path(), &["build", "tiny.onnx", "--config", "c.yml"]);
     assert_ok(&o);
     let err = stderr(&o);
-    assert_eq!(err.lines().filter(|l| l.starts_with("note:") && l.contains("'Trace'")).count(), 1, "{err}");
-    assert_eq!(err.lines().filter(|l| l.starts_with("note:") && l.contains("'Backend'")).count(), 1, "{err}");
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("tiny/report.json")).unwrap()).unwrap();
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.starts_with("note:") && l.contains("'Trace'"))
+            .count(),
+        1,
+        "{err}"
+    );
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.starts_with("note:") && l.contains("'Backend'"))
+            .count(),
+        1,
+        "{err}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("tiny/report.json")).unwrap())
+            .unwrap();
     assert_eq!(report["ignored_config"].as_array().unwrap().len(), 2);
 }
 
 #[test]
 fn dump_ir_after_a_pass() {
     let (dir, _) = setup();
-    let o = rtlgen(dir.path(), &["predict", "tiny.onnx", "--dump-ir-after", "nonsense", "--input", "x.npy", "--output", "y.npy"]);
+    let o = rtlgen(
+        dir.path(),
+        &[
+            "predict",
+            "tiny.onnx",
+            "--dump-ir-after",
+            "nonsense",
+            "--input",
+            "x.npy",
+            "--output",
+            "y.npy",
+        ],
+    );
     assert_user_error(&o);
-    assert!(stderr(&o).contains("apply-config"), "valid passes listed: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("apply-config"),
+        "valid passes listed: {}",
+        stderr(&o)
+    );
 
     write_npy(dir.path().join("x.npy"), &inputs(2)).unwrap();
-    let o = rtlgen(dir.path(), &["predict", "tiny.onnx", "--dump-ir-after", "apply-config", "--input", "x.npy", "--output", "y.npy"]);
+    let o = rtlgen(
+        dir.path(),
+        &[
+            "predict",
+            "tiny.onnx",
+            "--dump-ir-after",
+            "apply-config",
+            "--input",
+            "x.npy",
+            "--output",
+            "y.npy",
+        ],
+    );
     assert_ok(&o);
-    assert!(stderr(&o).contains("fc1 = dense 4x3 weight ap_fixed<16,6>"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("fc1 = dense 4x3 weight ap_fixed<16,6>"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -359,14 +528,37 @@ fn predict_float64_and_float32() {
     let want = reference(&x);
 
     write_npy(dir.path().join("x64.npy"), &x).unwrap();
-    let o = rtlgen(dir.path(), &["predict", "tiny.onnx", "--input", "x64.npy", "--output", "y64.npy"]);
+    let o = rtlgen(
+        dir.path(),
+        &[
+            "predict",
+            "tiny.onnx",
+            "--input",
+            "x64.npy",
+            "--output",
+            "y64.npy",
+        ],
+    );
     assert_ok(&o);
     let y64: Array2<f64> = read_npy(dir.path().join("y64.npy")).unwrap();
-    assert_eq!(y64, want, "dyadic inputs in range: the fixed-point result equals the float one");
+    assert_eq!(
+        y64, want,
+        "dyadic inputs in range: the fixed-point result equals the float one"
+    );
     assert_eq!(y64, golden(&model, None, &x));
 
     write_npy(dir.path().join("x32.npy"), &x.mapv(|v| v as f32)).unwrap();
-    let o = rtlgen(dir.path(), &["predict", "tiny.onnx", "--input", "x32.npy", "--output", "y32.npy"]);
+    let o = rtlgen(
+        dir.path(),
+        &[
+            "predict",
+            "tiny.onnx",
+            "--input",
+            "x32.npy",
+            "--output",
+            "y32.npy",
+        ],
+    );
     assert_ok(&o);
     let y32: Array2<f64> = read_npy(dir.path().join("y32.npy")).unwrap();
     assert_eq!(y32, want);
@@ -377,44 +569,94 @@ fn predict_quantizes_off_grid_inputs_like_the_library() {
     // Inputs with more fraction bits than ap_fixed<16,6> keeps and beyond its range: the output
     // differs from the float reference, and the binary agrees with the library golden model.
     let (dir, model) = setup();
-    let x = Array2::from_shape_fn((9, 4), |(s, i)| (s as f64 * 7.31 - 20.0) * if i % 2 == 0 { 1.0 } else { -1.7 } + 1e-4);
+    let x = Array2::from_shape_fn((9, 4), |(s, i)| {
+        (s as f64 * 7.31 - 20.0) * if i % 2 == 0 { 1.0 } else { -1.7 } + 1e-4
+    });
     write_npy(dir.path().join("x.npy"), &x).unwrap();
-    assert_ok(&rtlgen(dir.path(), &["predict", "tiny.onnx", "--input", "x.npy", "--output", "y.npy"]));
+    assert_ok(&rtlgen(
+        dir.path(),
+        &[
+            "predict",
+            "tiny.onnx",
+            "--input",
+            "x.npy",
+            "--output",
+            "y.npy",
+        ],
+    ));
     let y: Array2<f64> = read_npy(dir.path().join("y.npy")).unwrap();
     assert_eq!(y, golden(&model, None, &x));
     assert_ne!(y, reference(&x));
     // Every output is on the ap_fixed<16,6> grid and inside its range.
-    assert!(y.iter().all(|&v| (v * 1024.0).fract() == 0.0 && (-32.0..32.0).contains(&v)), "{y}");
+    assert!(
+        y.iter()
+            .all(|&v| (v * 1024.0).fract() == 0.0 && (-32.0..32.0).contains(&v)),
+        "{y}"
+    );
 }
 
 #[test]
 fn predict_with_a_config() {
     let (dir, model) = setup();
-    std::fs::write(dir.path().join("c.yml"), "Model:\n  Precision: ap_fixed<8,3,AP_RND,AP_SAT>\n").unwrap();
+    std::fs::write(
+        dir.path().join("c.yml"),
+        "Model:\n  Precision: ap_fixed<8,3,AP_RND,AP_SAT>\n",
+    )
+    .unwrap();
     let x = inputs(11) * 3.3;
     write_npy(dir.path().join("x.npy"), &x).unwrap();
-    assert_ok(&rtlgen(dir.path(), &["predict", "tiny.onnx", "--config", "c.yml", "--input", "x.npy", "--output", "y.npy"]));
+    assert_ok(&rtlgen(
+        dir.path(),
+        &[
+            "predict",
+            "tiny.onnx",
+            "--config",
+            "c.yml",
+            "--input",
+            "x.npy",
+            "--output",
+            "y.npy",
+        ],
+    ));
     let y: Array2<f64> = read_npy(dir.path().join("y.npy")).unwrap();
     assert_eq!(y, golden(&model, Some(&dir.path().join("c.yml")), &x));
     // Saturating ap_fixed<8,3>: outputs on a 1/32 grid in [-4, 4).
-    assert!(y.iter().all(|&v| (v * 32.0).fract() == 0.0 && (-4.0..4.0).contains(&v)), "{y}");
+    assert!(
+        y.iter()
+            .all(|&v| (v * 32.0).fract() == 0.0 && (-4.0..4.0).contains(&v)),
+        "{y}"
+    );
 }
 
 #[test]
 fn predict_takes_the_models_own_input_shape() {
     // x of shape (N, 1, 2, 2) behind a Flatten.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("img.onnx"), modelgen::encode(&modelgen::mlp(&[1, 2, 2], &layers(), Style::Torch))).unwrap();
+    std::fs::write(
+        dir.path().join("img.onnx"),
+        modelgen::encode(&modelgen::mlp(&[1, 2, 2], &layers(), Style::Torch)),
+    )
+    .unwrap();
     let x = inputs(5);
     let x4 = x.clone().into_shape_with_order((5, 1, 2, 2)).unwrap();
     write_npy(dir.path().join("x.npy"), &x4).unwrap();
-    assert_ok(&rtlgen(dir.path(), &["predict", "img.onnx", "--input", "x.npy", "--output", "y.npy"]));
+    assert_ok(&rtlgen(
+        dir.path(),
+        &[
+            "predict", "img.onnx", "--input", "x.npy", "--output", "y.npy",
+        ],
+    ));
     let y: Array2<f64> = read_npy(dir.path().join("y.npy")).unwrap();
     assert_eq!(y, reference(&x));
 
     // The flattened (N, 4) form is not the model's input shape.
     write_npy(dir.path().join("flat.npy"), &x).unwrap();
-    let o = rtlgen(dir.path(), &["predict", "img.onnx", "--input", "flat.npy", "--output", "y2.npy"]);
+    let o = rtlgen(
+        dir.path(),
+        &[
+            "predict", "img.onnx", "--input", "flat.npy", "--output", "y2.npy",
+        ],
+    );
     assert_user_error(&o);
     assert!(stderr(&o).contains("(N, 1, 2, 2)"), "{}", stderr(&o));
     assert!(!dir.path().join("y2.npy").exists());
@@ -430,19 +672,45 @@ fn predict_rejects_wrong_shapes_and_writes_nothing() {
     ];
     for (name, a) in cases {
         write_npy(dir.path().join(name), &a).unwrap();
-        let o = rtlgen(dir.path(), &["predict", "tiny.onnx", "--input", name, "--output", "y.npy"]);
+        let o = rtlgen(
+            dir.path(),
+            &["predict", "tiny.onnx", "--input", name, "--output", "y.npy"],
+        );
         assert_user_error(&o);
         let err = stderr(&o);
-        assert!(err.contains("(N, 4)") && err.contains(name), "{name}: {err}");
+        assert!(
+            err.contains("(N, 4)") && err.contains(name),
+            "{name}: {err}"
+        );
         assert!(!dir.path().join("y.npy").exists(), "{name}: output written");
     }
     // Integers are not a float array.
     write_npy(dir.path().join("ints.npy"), &Array2::<i64>::zeros((2, 4))).unwrap();
-    let o = rtlgen(dir.path(), &["predict", "tiny.onnx", "--input", "ints.npy", "--output", "y.npy"]);
+    let o = rtlgen(
+        dir.path(),
+        &[
+            "predict",
+            "tiny.onnx",
+            "--input",
+            "ints.npy",
+            "--output",
+            "y.npy",
+        ],
+    );
     assert_user_error(&o);
     assert!(!dir.path().join("y.npy").exists());
     // A missing input file.
-    let o = rtlgen(dir.path(), &["predict", "tiny.onnx", "--input", "none.npy", "--output", "y.npy"]);
+    let o = rtlgen(
+        dir.path(),
+        &[
+            "predict",
+            "tiny.onnx",
+            "--input",
+            "none.npy",
+            "--output",
+            "y.npy",
+        ],
+    );
     assert_user_error(&o);
     assert!(!dir.path().join("y.npy").exists());
 }
@@ -450,22 +718,51 @@ fn predict_rejects_wrong_shapes_and_writes_nothing() {
 #[test]
 fn predict_rejects_nan_and_infinity() {
     let (dir, _) = setup();
-    for (k, bad) in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY].into_iter().enumerate() {
+    for (k, bad) in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY]
+        .into_iter()
+        .enumerate()
+    {
         let mut x = inputs(4);
         x[[2, 3]] = bad;
         let name = format!("x{k}.npy");
         write_npy(dir.path().join(&name), &x).unwrap();
-        let o = rtlgen(dir.path(), &["predict", "tiny.onnx", "--input", &name, "--output", "y.npy"]);
+        let o = rtlgen(
+            dir.path(),
+            &[
+                "predict",
+                "tiny.onnx",
+                "--input",
+                &name,
+                "--output",
+                "y.npy",
+            ],
+        );
         assert_user_error(&o);
         let err = stderr(&o);
-        assert!(err.contains("sample 2") && err.contains("element 3"), "{err}");
-        assert!(!dir.path().join("y.npy").exists(), "output written for {bad}");
+        assert!(
+            err.contains("sample 2") && err.contains("element 3"),
+            "{err}"
+        );
+        assert!(
+            !dir.path().join("y.npy").exists(),
+            "output written for {bad}"
+        );
     }
     // float32 NaN as well.
     let mut x = inputs(2).mapv(|v| v as f32);
     x[[0, 0]] = f32::NAN;
     write_npy(dir.path().join("x32.npy"), &x).unwrap();
-    let o = rtlgen(dir.path(), &["predict", "tiny.onnx", "--input", "x32.npy", "--output", "y.npy"]);
+    let o = rtlgen(
+        dir.path(),
+        &[
+            "predict",
+            "tiny.onnx",
+            "--input",
+            "x32.npy",
+            "--output",
+            "y.npy",
+        ],
+    );
     assert_user_error(&o);
     assert!(!dir.path().join("y.npy").exists());
 }
@@ -475,16 +772,39 @@ fn predict_failure_keeps_an_existing_output_file() {
     let (dir, _) = setup();
     std::fs::write(dir.path().join("y.npy"), "earlier results").unwrap();
     write_npy(dir.path().join("bad.npy"), &Array2::<f64>::zeros((2, 3))).unwrap();
-    let o = rtlgen(dir.path(), &["predict", "tiny.onnx", "--input", "bad.npy", "--output", "y.npy"]);
+    let o = rtlgen(
+        dir.path(),
+        &[
+            "predict",
+            "tiny.onnx",
+            "--input",
+            "bad.npy",
+            "--output",
+            "y.npy",
+        ],
+    );
     assert_user_error(&o);
-    assert_eq!(std::fs::read_to_string(dir.path().join("y.npy")).unwrap(), "earlier results");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("y.npy")).unwrap(),
+        "earlier results"
+    );
 }
 
 #[test]
 fn predict_an_empty_batch() {
     let (dir, _) = setup();
     write_npy(dir.path().join("x.npy"), &Array2::<f64>::zeros((0, 4))).unwrap();
-    let o = rtlgen(dir.path(), &["predict", "tiny.onnx", "--input", "x.npy", "--output", "y.npy"]);
+    let o = rtlgen(
+        dir.path(),
+        &[
+            "predict",
+            "tiny.onnx",
+            "--input",
+            "x.npy",
+            "--output",
+            "y.npy",
+        ],
+    );
     assert_ok(&o);
     let y: Array2<f64> = read_npy(dir.path().join("y.npy")).unwrap();
     assert_eq!(y.dim(), (0, 2));
@@ -494,13 +814,24 @@ fn predict_an_empty_batch() {
 fn model_names_that_are_not_verilog_identifiers() {
     let (dir, _) = setup();
     let bytes = std::fs::read(dir.path().join("tiny.onnx")).unwrap();
-    for (file, out, top) in [("module.onnx", "module", "module_net"), ("2-layer net.onnx", "2-layer net", "model_2_layer_net")] {
+    for (file, out, top) in [
+        ("module.onnx", "module", "module_net"),
+        ("2-layer net.onnx", "2-layer net", "model_2_layer_net"),
+    ] {
         std::fs::write(dir.path().join(file), &bytes).unwrap();
         let o = rtlgen(dir.path(), &["build", file]);
         assert_ok(&o);
         let base = dir.path().join(out);
-        assert!(base.join("rtl").join(format!("{top}.v")).is_file(), "{:?}", entries(&base.join("rtl")));
-        assert!(base.join("tb").join(format!("tb_{top}.v")).is_file(), "{:?}", entries(&base.join("tb")));
+        assert!(
+            base.join("rtl").join(format!("{top}.v")).is_file(),
+            "{:?}",
+            entries(&base.join("rtl"))
+        );
+        assert!(
+            base.join("tb").join(format!("tb_{top}.v")).is_file(),
+            "{:?}",
+            entries(&base.join("tb"))
+        );
         let top_v = std::fs::read_to_string(base.join("rtl").join(format!("{top}.v"))).unwrap();
         assert!(top_v.contains(&format!("module {top}")), "{top_v}");
     }

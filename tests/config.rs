@@ -31,7 +31,10 @@ fn user_diags<T>(r: rtlgen::diag::Result<T>) -> Vec<Diagnostic> {
 }
 
 fn find<'a>(diags: &'a [Diagnostic], location: &str) -> &'a Diagnostic {
-    diags.iter().find(|d| d.location == location).unwrap_or_else(|| panic!("no diagnostic at '{location}' in {diags:#?}"))
+    diags
+        .iter()
+        .find(|d| d.location == location)
+        .unwrap_or_else(|| panic!("no diagnostic at '{location}' in {diags:#?}"))
 }
 
 fn names(list: &[&str]) -> Vec<String> {
@@ -64,19 +67,33 @@ fn no_config_means_ap_fixed_16_6() {
 
 #[test]
 fn model_precision_with_default_and_maximum() {
-    let c = parse(json!({"Model": {"Precision": {"default": "ap_fixed<18,8,AP_RND,AP_SAT>", "maximum": "ap_fixed<24,12>", "accum": "ap_fixed<30,10>"}}}));
-    assert_eq!(c.model_default(), fx(18, 8).with_modes(Quant::Rnd, Overflow::Sat));
+    let c = parse(
+        json!({"Model": {"Precision": {"default": "ap_fixed<18,8,AP_RND,AP_SAT>", "maximum": "ap_fixed<24,12>", "accum": "ap_fixed<30,10>"}}}),
+    );
+    assert_eq!(
+        c.model_default(),
+        fx(18, 8).with_modes(Quant::Rnd, Overflow::Sat)
+    );
     assert_eq!(c.maximum, Some(fx(24, 12)));
     assert_eq!(c.model.precision.get("accum"), Some(&ty(30, 10)));
-    assert!(!c.model.precision.contains_key("maximum"), "maximum is not a precision variable");
+    assert!(
+        !c.model.precision.contains_key("maximum"),
+        "maximum is not a precision variable"
+    );
 }
 
 #[test]
 fn hls4ml_spellings_of_types() {
     let cases = [
-        ("fixed<16,6,RND_CONV,SAT_SYM,0>", fx(16, 6).with_modes(Quant::RndConv, Overflow::SatSym)),
+        (
+            "fixed<16,6,RND_CONV,SAT_SYM,0>",
+            fx(16, 6).with_modes(Quant::RndConv, Overflow::SatSym),
+        ),
         ("ap_ufixed<8,3>", FixedType::fixed(8, 3, false)),
-        ("ufixed<8,0,AP_RND,AP_SAT>", FixedType::fixed(8, 0, false).with_modes(Quant::Rnd, Overflow::Sat)),
+        (
+            "ufixed<8,0,AP_RND,AP_SAT>",
+            FixedType::fixed(8, 0, false).with_modes(Quant::Rnd, Overflow::Sat),
+        ),
         ("ap_int<8>", FixedType::int(8, true)),
         ("uint<4>", FixedType::int(4, false)),
         (" ap_fixed< 16 , 6 > ", fx(16, 6)),
@@ -97,15 +114,24 @@ fn layer_type_and_layer_name_sections() {
     let dense = &c.layer_type["Dense"];
     assert_eq!(dense.precision.get("weight"), Some(&ty(8, 3)));
     assert_eq!(dense.precision.get("result"), Some(&Prec::Auto));
-    assert_eq!((dense.reuse_factor, dense.strategy), (Some(1), Some(Strategy::Latency)));
+    assert_eq!(
+        (dense.reuse_factor, dense.strategy),
+        (Some(1), Some(Strategy::Latency))
+    );
     let fc1 = &c.layer_name["fc1"];
     assert_eq!(fc1.precision.get("default"), Some(&ty(10, 4)));
     assert_eq!(fc1.strategy, Some(Strategy::Resource));
-    assert_eq!(c.layer_name["relu1"].precision.get("result"), Some(&Prec::Type(FixedType::fixed(8, 4, false))));
+    assert_eq!(
+        c.layer_name["relu1"].precision.get("result"),
+        Some(&Prec::Type(FixedType::fixed(8, 4, false)))
+    );
     // Per-layer settings: name before type before model.
     let rf = c.setting(&names(&["fc1"]), &["Dense"], |s| s.strategy);
     assert_eq!(rf, Some(Strategy::Resource));
-    assert_eq!(c.setting(&names(&["fc2"]), &["Dense"], |s| s.strategy), Some(Strategy::Latency));
+    assert_eq!(
+        c.setting(&names(&["fc2"]), &["Dense"], |s| s.strategy),
+        Some(Strategy::Latency)
+    );
 }
 
 #[test]
@@ -118,7 +144,11 @@ fn all_strategy_spellings() {
         ("distributed_arithmetic", Strategy::DistributedArithmetic),
         ("da", Strategy::DistributedArithmetic),
     ] {
-        assert_eq!(parse(json!({"Model": {"Strategy": text}})).model.strategy, Some(want), "{text}");
+        assert_eq!(
+            parse(json!({"Model": {"Strategy": text}})).model.strategy,
+            Some(want),
+            "{text}"
+        );
     }
 }
 
@@ -144,13 +174,30 @@ fn full_hls4ml_project_file() {
     assert_eq!(c.layer_name["fc1"].precision.get("weight"), Some(&ty(8, 3)));
     assert_eq!(c.io_type, IoType::Parallel);
     let summary = c.ignored_summary().join("\n");
-    for key in ["Backend", "Part", "ClockPeriod", "OutputDir", "ProjectName", "OnnxModel", "BramFactor", "TraceOutput"] {
-        assert!(summary.contains(&format!("'{key}'")), "{key} not reported as ignored:\n{summary}");
+    for key in [
+        "Backend",
+        "Part",
+        "ClockPeriod",
+        "OutputDir",
+        "ProjectName",
+        "OnnxModel",
+        "BramFactor",
+        "TraceOutput",
+    ] {
+        assert!(
+            summary.contains(&format!("'{key}'")),
+            "{key} not reported as ignored:\n{summary}"
+        );
     }
-    assert!(!summary.contains("'IOType'"), "IOType is used, not ignored:\n{summary}");
+    assert!(
+        !summary.contains("'IOType'"),
+        "IOType is used, not ignored:\n{summary}"
+    );
 
     // IOType at the top of a project file is honoured.
-    let c = parse(json!({"IOType": "io_stream", "HLSConfig": {"Model": {"Precision": "ap_fixed<16,6>"}}}));
+    let c = parse(
+        json!({"IOType": "io_stream", "HLSConfig": {"Model": {"Precision": "ap_fixed<16,6>"}}}),
+    );
     assert_eq!(c.io_type, IoType::Stream);
 }
 
@@ -158,7 +205,10 @@ fn full_hls4ml_project_file() {
 fn unknown_keys_inside_hls_config_are_errors() {
     let d = user_diags(Config::from_value(&json!({"HLSConfig": {"Modle": {}}})));
     let e = find(&d, "HLSConfig.Modle");
-    assert!(e.expected.contains("Model") && e.expected.contains("LayerName"), "{e:?}");
+    assert!(
+        e.expected.contains("Model") && e.expected.contains("LayerName"),
+        "{e:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,10 +218,30 @@ fn unknown_keys_inside_hls_config_are_errors() {
 fn precision_lookup_follows_hls4ml_order() {
     // Six levels, each a different type; drop the best level one at a time.
     let levels: [(&str, &str, Prec, &str); 6] = [
-        ("LayerName", "weight", ty(10, 1), "LayerName.fc1.Precision.weight"),
-        ("LayerName", "default", ty(11, 2), "LayerName.fc1.Precision.default"),
-        ("LayerType", "weight", ty(12, 3), "LayerType.Dense.Precision.weight"),
-        ("LayerType", "default", ty(13, 4), "LayerType.Dense.Precision.default"),
+        (
+            "LayerName",
+            "weight",
+            ty(10, 1),
+            "LayerName.fc1.Precision.weight",
+        ),
+        (
+            "LayerName",
+            "default",
+            ty(11, 2),
+            "LayerName.fc1.Precision.default",
+        ),
+        (
+            "LayerType",
+            "weight",
+            ty(12, 3),
+            "LayerType.Dense.Precision.weight",
+        ),
+        (
+            "LayerType",
+            "default",
+            ty(13, 4),
+            "LayerType.Dense.Precision.default",
+        ),
         ("Model", "weight", ty(14, 5), "Model.Precision.weight"),
         ("Model", "default", ty(15, 6), "Model.Precision.default"),
     ];
@@ -191,7 +261,11 @@ fn precision_lookup_follows_hls4ml_order() {
         }
         let c = parse(v);
         let (p, from) = c.precision("weight", &names(&["/fc1/Gemm", "fc1"]), &["Dense"]);
-        assert_eq!((p, from.as_str()), (levels[first].2, levels[first].3), "with levels {first}.. present");
+        assert_eq!(
+            (p, from.as_str()),
+            (levels[first].2, levels[first].3),
+            "with levels {first}.. present"
+        );
     }
 }
 
@@ -204,14 +278,28 @@ fn a_variable_does_not_leak_into_another() {
     }));
     let fc1 = names(&["fc1"]);
     // bias: not at name or type level, and neither section has a default → model bias.
-    assert_eq!(c.precision("bias", &fc1, &["Dense"]), (ty(14, 5), "Model.Precision.bias".to_owned()));
+    assert_eq!(
+        c.precision("bias", &fc1, &["Dense"]),
+        (ty(14, 5), "Model.Precision.bias".to_owned())
+    );
     // accum: nothing specific anywhere → model default.
     assert_eq!(c.precision("accum", &fc1, &["Dense"]).0, ty(15, 6));
     // Another Dense layer gets the type-level weight; a ReLU is not a Dense.
-    assert_eq!(c.precision("weight", &names(&["fc2"]), &["Dense"]).0, ty(12, 3));
-    assert_eq!(c.precision("weight", &names(&["relu1"]), &["Activation", "ReLU"]).0, ty(15, 6));
+    assert_eq!(
+        c.precision("weight", &names(&["fc2"]), &["Dense"]).0,
+        ty(12, 3)
+    );
+    assert_eq!(
+        c.precision("weight", &names(&["relu1"]), &["Activation", "ReLU"])
+            .0,
+        ty(15, 6)
+    );
     // A layer known under several names finds its entry under any of them.
-    assert_eq!(c.precision("weight", &names(&["/fc1/Gemm", "fc1"]), &["Dense"]).0, ty(10, 1));
+    assert_eq!(
+        c.precision("weight", &names(&["/fc1/Gemm", "fc1"]), &["Dense"])
+            .0,
+        ty(10, 1)
+    );
 }
 
 #[test]
@@ -220,14 +308,29 @@ fn auto_is_accepted_for_layer_variables_only() {
         "Model": {"Precision": {"default": "ap_fixed<16,6>", "result": "auto"}},
         "LayerName": {"fc1": {"Precision": {"accum": "AUTO", "result": " auto "}}}
     }));
-    assert_eq!(c.layer_name["fc1"].precision.get("accum"), Some(&Prec::Auto));
-    assert_eq!(c.layer_name["fc1"].precision.get("result"), Some(&Prec::Auto));
-    assert_eq!(c.precision("result", &names(&["fc2"]), &["Dense"]).0, Prec::Auto);
+    assert_eq!(
+        c.layer_name["fc1"].precision.get("accum"),
+        Some(&Prec::Auto)
+    );
+    assert_eq!(
+        c.layer_name["fc1"].precision.get("result"),
+        Some(&Prec::Auto)
+    );
+    assert_eq!(
+        c.precision("result", &names(&["fc2"]), &["Dense"]).0,
+        Prec::Auto
+    );
 
     // The model default and the maximum must be real types.
     let d = user_diags(Config::from_value(&json!({"Model": {"Precision": "auto"}})));
-    assert!(d.iter().any(|d| d.location.starts_with("Model.Precision") && d.found == "auto"), "{d:#?}");
-    let d = user_diags(Config::from_value(&json!({"Model": {"Precision": {"default": "ap_fixed<16,6>", "maximum": "auto"}}})));
+    assert!(
+        d.iter()
+            .any(|d| d.location.starts_with("Model.Precision") && d.found == "auto"),
+        "{d:#?}"
+    );
+    let d = user_diags(Config::from_value(
+        &json!({"Model": {"Precision": {"default": "ap_fixed<16,6>", "maximum": "auto"}}}),
+    ));
     assert_eq!(find(&d, "Model.Precision.maximum").found, "auto");
 }
 
@@ -238,7 +341,10 @@ fn auto_is_accepted_for_layer_variables_only() {
 fn an_ignored_key_is_reported_once() {
     let mut layers = serde_json::Map::new();
     for k in 1..=7 {
-        layers.insert(format!("layer{k}"), json!({"Trace": true, "Precision": {"result": "ap_fixed<16,6>"}}));
+        layers.insert(
+            format!("layer{k}"),
+            json!({"Trace": true, "Precision": {"result": "ap_fixed<16,6>"}}),
+        );
     }
     let c = parse(json!({
         "Model": {"Precision": "ap_fixed<16,6>", "BramFactor": 1000000000},
@@ -249,16 +355,30 @@ fn an_ignored_key_is_reported_once() {
     let trace: Vec<&String> = lines.iter().filter(|l| l.contains("'Trace'")).collect();
     assert_eq!(trace.len(), 1, "{lines:#?}");
     for k in 1..=7 {
-        assert!(trace[0].contains(&format!("LayerName.layer{k}")), "{}", trace[0]);
+        assert!(
+            trace[0].contains(&format!("LayerName.layer{k}")),
+            "{}",
+            trace[0]
+        );
     }
-    assert_eq!(lines.iter().filter(|l| l.contains("'BramFactor'")).count(), 1, "{lines:#?}");
-    assert_eq!(lines.iter().filter(|l| l.contains("'Softmax'")).count(), 1, "{lines:#?}");
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("'BramFactor'")).count(),
+        1,
+        "{lines:#?}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("'Softmax'")).count(),
+        1,
+        "{lines:#?}"
+    );
     assert_eq!(lines.len(), 3, "{lines:#?}");
 }
 
 #[test]
 fn ignored_precision_variables_are_reported_not_rejected() {
-    let c = parse(json!({"LayerName": {"relu1": {"Precision": {"result": "ap_fixed<16,6>", "table": "ap_fixed<18,8>"}, "table_size": 1024}}}));
+    let c = parse(
+        json!({"LayerName": {"relu1": {"Precision": {"result": "ap_fixed<16,6>", "table": "ap_fixed<18,8>"}, "table_size": 1024}}}),
+    );
     let lines = c.ignored_summary().join("\n");
     assert!(lines.contains("table"), "{lines}");
     assert!(lines.contains("table_size"), "{lines}");
@@ -277,15 +397,24 @@ fn every_problem_is_reported_together() {
 
     let unknown = find(&d, "Model.Precison");
     assert_eq!(unknown.subject, "key");
-    assert!(unknown.expected.contains("Precision") && unknown.expected.contains("ReuseFactor"), "{unknown:?}");
+    assert!(
+        unknown.expected.contains("Precision") && unknown.expected.contains("ReuseFactor"),
+        "{unknown:?}"
+    );
     assert!(unknown.found.contains("Precison"), "{unknown:?}");
 
     let bad_type = find(&d, "Model.Precision.default");
     assert!(bad_type.found.contains("ap_fixd<16,6>"), "{bad_type:?}");
-    assert!(bad_type.expected.contains("ap_fixed<W,I"), "valid spellings listed: {bad_type:?}");
+    assert!(
+        bad_type.expected.contains("ap_fixed<W,I"),
+        "valid spellings listed: {bad_type:?}"
+    );
     let bad_mode = find(&d, "Model.Precision.result");
     assert!(bad_mode.found.contains("FOO"), "{bad_mode:?}");
-    assert!(bad_mode.found.contains("SAT") || bad_mode.expected.contains("SAT"), "overflow modes listed: {bad_mode:?}");
+    assert!(
+        bad_mode.found.contains("SAT") || bad_mode.expected.contains("SAT"),
+        "overflow modes listed: {bad_mode:?}"
+    );
 
     let rf = find(&d, "Model.ReuseFactor");
     assert!(rf.expected.contains("positive integer"), "{rf:?}");
@@ -294,19 +423,33 @@ fn every_problem_is_reported_together() {
     assert!(rf.found.contains("two"), "{rf:?}");
 
     let strategy = find(&d, "Model.Strategy");
-    for choice in ["Latency", "Resource", "Resource_Unrolled", "distributed_arithmetic"] {
+    for choice in [
+        "Latency",
+        "Resource",
+        "Resource_Unrolled",
+        "distributed_arithmetic",
+    ] {
         assert!(strategy.expected.contains(choice), "{strategy:?}");
     }
     assert!(strategy.found.contains("Fastest"));
 
     let lt = find(&d, "LayerType.Dens");
-    assert!(lt.expected.contains("Dense") && lt.expected.contains("Conv2D"), "{lt:?}");
+    assert!(
+        lt.expected.contains("Dense") && lt.expected.contains("Conv2D"),
+        "{lt:?}"
+    );
     let var = find(&d, "LayerName.fc1.Precision.weights");
-    assert!(var.expected.contains("weight") && var.expected.contains("accum"), "{var:?}");
+    assert!(
+        var.expected.contains("weight") && var.expected.contains("accum"),
+        "{var:?}"
+    );
     let colour = find(&d, "LayerName.fc1.Colour");
     assert!(colour.expected.contains("Precision"), "{colour:?}");
     let io = find(&d, "IOType");
-    assert!(io.expected.contains("io_parallel") && io.expected.contains("io_stream"), "{io:?}");
+    assert!(
+        io.expected.contains("io_parallel") && io.expected.contains("io_stream"),
+        "{io:?}"
+    );
 
     // The message a user sees lists them all.
     let text = Error::User(d).to_string();
@@ -315,16 +458,22 @@ fn every_problem_is_reported_together() {
 
 #[test]
 fn wrong_shapes_of_values() {
-    let d = user_diags(Config::from_value(&json!({"Model": ["Precision"], "LayerName": "fc1"})));
+    let d = user_diags(Config::from_value(
+        &json!({"Model": ["Precision"], "LayerName": "fc1"}),
+    ));
     assert!(find(&d, "Model").expected.contains("mapping"));
     assert!(find(&d, "LayerName").expected.contains("mapping"));
     let d = user_diags(Config::from_value(&json!([1, 2])));
     assert_eq!(d.len(), 1);
-    let d = user_diags(Config::from_value(&json!({"Model": {"Precision": 16, "ReuseFactor": 1.5, "Strategy": 3}})));
+    let d = user_diags(Config::from_value(
+        &json!({"Model": {"Precision": 16, "ReuseFactor": 1.5, "Strategy": 3}}),
+    ));
     find(&d, "Model.Precision");
     find(&d, "Model.ReuseFactor");
     find(&d, "Model.Strategy");
-    let d = user_diags(Config::from_value(&json!({"Model": {"Precision": {"default": "ap_fixed<16,6>", "maximum": "ap_fixed<16,6>"}}, "LayerName": {"fc1": {"Precision": {"maximum": "ap_fixed<8,3>"}}}})));
+    let d = user_diags(Config::from_value(
+        &json!({"Model": {"Precision": {"default": "ap_fixed<16,6>", "maximum": "ap_fixed<16,6>"}}, "LayerName": {"fc1": {"Precision": {"maximum": "ap_fixed<8,3>"}}}}),
+    ));
     find(&d, "LayerName.fc1.Precision.maximum");
 }
 
@@ -364,14 +513,26 @@ HLSConfig:
 fn load_yaml_and_json_files() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["c.yml", "c.yaml", "c.YAML"] {
-        let c = Config::load(&write(dir.path(), name, YAML_PROJECT)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let c = Config::load(&write(dir.path(), name, YAML_PROJECT))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(c.model_default(), fx(16, 6));
         assert_eq!(c.maximum, Some(fx(32, 12)));
-        assert_eq!(c.layer_type["Dense"].precision.get("accum"), Some(&Prec::Auto));
+        assert_eq!(
+            c.layer_type["Dense"].precision.get("accum"),
+            Some(&Prec::Auto)
+        );
         assert_eq!(c.layer_name["fc1"].precision.get("weight"), Some(&ty(8, 3)));
-        assert_eq!(c.ignored_summary().len(), 4, "Backend, Part, ClockPeriod, Trace: {:#?}", c.ignored_summary());
+        assert_eq!(
+            c.ignored_summary().len(),
+            4,
+            "Backend, Part, ClockPeriod, Trace: {:#?}",
+            c.ignored_summary()
+        );
     }
-    let as_json = serde_json::to_string_pretty(&serde_yaml_ng::from_str::<serde_json::Value>(YAML_PROJECT).unwrap()).unwrap();
+    let as_json = serde_json::to_string_pretty(
+        &serde_yaml_ng::from_str::<serde_json::Value>(YAML_PROJECT).unwrap(),
+    )
+    .unwrap();
     let c = Config::load(&write(dir.path(), "c.json", &as_json)).unwrap();
     assert_eq!(c.layer_name["fc1"].precision.get("weight"), Some(&ty(8, 3)));
     assert_eq!(c.maximum, Some(fx(32, 12)));
@@ -390,21 +551,34 @@ fn malformed_and_missing_files_are_user_errors_naming_the_file() {
     assert_eq!(d[0].location, json.display().to_string());
     assert!(d[0].expected.contains("JSON"), "{:?}", d[0]);
     let missing = dir.path().join("nope.yml");
-    assert_eq!(user_diags(Config::load(&missing))[0].location, missing.display().to_string());
+    assert_eq!(
+        user_diags(Config::load(&missing))[0].location,
+        missing.display().to_string()
+    );
     // A valid file with bad contents names the key, not the file.
     let keyed = write(dir.path(), "keyed.yml", "Model:\n  ReuseFactor: -3\n");
-    assert_eq!(user_diags(Config::load(&keyed))[0].location, "Model.ReuseFactor");
+    assert_eq!(
+        user_diags(Config::load(&keyed))[0].location,
+        "Model.ReuseFactor"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
 // End to end through driver::compile.
 
 fn ramp(n_out: usize, n_in: usize) -> Array2<f32> {
-    Array2::from_shape_fn((n_out, n_in), |(o, i)| (((o * 3 + i * 5) % 11) as f32 - 5.0) / 8.0)
+    Array2::from_shape_fn((n_out, n_in), |(o, i)| {
+        (((o * 3 + i * 5) % 11) as f32 - 5.0) / 8.0
+    })
 }
 
 fn dense(name: &str, n_out: usize, n_in: usize, relu: bool) -> DenseLayer {
-    DenseLayer { name: name.into(), weight: ramp(n_out, n_in), bias: Some(Array1::from_elem(n_out, 0.25)), relu }
+    DenseLayer {
+        name: name.into(),
+        weight: ramp(n_out, n_in),
+        bias: Some(Array1::from_elem(n_out, 0.25)),
+        relu,
+    }
 }
 
 struct Project {
@@ -414,13 +588,21 @@ struct Project {
 
 /// x[16] -> fc1 (16->8) -> relu1 -> fc2 (8->4) -> y, torch style.
 fn project() -> Project {
-    project_with(&[16], &[dense("fc1", 8, 16, true), dense("fc2", 4, 8, false)], Style::Torch)
+    project_with(
+        &[16],
+        &[dense("fc1", 8, 16, true), dense("fc2", 4, 8, false)],
+        Style::Torch,
+    )
 }
 
 fn project_with(shape: &[usize], layers: &[DenseLayer], style: Style) -> Project {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("mlp.onnx");
-    std::fs::write(&model, modelgen::encode(&modelgen::mlp(shape, layers, style))).unwrap();
+    std::fs::write(
+        &model,
+        modelgen::encode(&modelgen::mlp(shape, layers, style)),
+    )
+    .unwrap();
     Project { dir, model }
 }
 
@@ -430,23 +612,38 @@ impl Project {
         rtlgen::driver::compile(&self.model, Some(&cfg), None)
     }
     fn dump(&self, yaml: &str) -> String {
-        self.compile(yaml).unwrap_or_else(|e| panic!("compile failed: {e}")).graph.dump()
+        self.compile(yaml)
+            .unwrap_or_else(|e| panic!("compile failed: {e}"))
+            .graph
+            .dump()
     }
 }
 
 fn line<'a>(dump: &'a str, layer: &str) -> &'a str {
-    dump.lines().find(|l| l.starts_with(&format!("{layer} = "))).unwrap_or_else(|| panic!("no {layer} in\n{dump}"))
+    dump.lines()
+        .find(|l| l.starts_with(&format!("{layer} = ")))
+        .unwrap_or_else(|| panic!("no {layer} in\n{dump}"))
 }
 
 #[test]
 fn a_layer_name_matching_no_layer_lists_the_valid_names() {
     let p = project();
-    let d = user_diags(p.compile("LayerName:\n  fc9:\n    Precision: ap_fixed<8,3>\n  fc1:\n    Precision: ap_fixed<8,3>\n"));
+    let d = user_diags(p.compile(
+        "LayerName:\n  fc9:\n    Precision: ap_fixed<8,3>\n  fc1:\n    Precision: ap_fixed<8,3>\n",
+    ));
     assert_eq!(d.len(), 1, "only fc9 is wrong: {d:#?}");
     let e = &d[0];
     assert_eq!(e.location, "LayerName.fc9");
     assert!(e.found.contains("fc9"), "{e:?}");
-    for valid in ["/fc1/Gemm", "fc1", "/relu1/Relu", "relu1", "/fc2/Gemm", "fc2", "x"] {
+    for valid in [
+        "/fc1/Gemm",
+        "fc1",
+        "/relu1/Relu",
+        "relu1",
+        "/fc2/Gemm",
+        "fc2",
+        "x",
+    ] {
         assert!(e.expected.contains(valid), "{valid} not listed: {e:?}");
     }
 }
@@ -457,17 +654,32 @@ fn node_names_module_names_and_the_input_name_are_layer_names() {
     let dump = p.dump(
         "Model:\n  Precision: ap_fixed<16,6>\nLayerName:\n  x:\n    Precision:\n      result: ap_fixed<12,4>\n  /fc1/Gemm:\n    Precision:\n      weight: ap_fixed<8,3>\n  relu1:\n    Precision:\n      result: ap_ufixed<8,4>\n  fc2:\n    Precision:\n      bias: ap_fixed<9,2>\n",
     );
-    assert!(line(&dump, "x").ends_with("-> [16] ap_fixed<12,4>"), "{dump}");
-    assert!(line(&dump, "fc1").contains("weight ap_fixed<8,3> bias ap_fixed<16,6>"), "{dump}");
-    assert!(line(&dump, "relu1").ends_with("-> [8] ap_ufixed<8,4>"), "{dump}");
-    assert!(line(&dump, "fc2").contains("weight ap_fixed<16,6> bias ap_fixed<9,2>"), "{dump}");
+    assert!(
+        line(&dump, "x").ends_with("-> [16] ap_fixed<12,4>"),
+        "{dump}"
+    );
+    assert!(
+        line(&dump, "fc1").contains("weight ap_fixed<8,3> bias ap_fixed<16,6>"),
+        "{dump}"
+    );
+    assert!(
+        line(&dump, "relu1").ends_with("-> [8] ap_ufixed<8,4>"),
+        "{dump}"
+    );
+    assert!(
+        line(&dump, "fc2").contains("weight ap_fixed<16,6> bias ap_fixed<9,2>"),
+        "{dump}"
+    );
 }
 
 #[test]
 fn tensorflow_module_names_are_layer_names() {
     let p = project_with(&[16], &[dense("dense", 8, 16, false)], Style::TfMatMulAdd);
     let dump = p.dump("LayerName:\n  dense:\n    Precision:\n      weight: ap_fixed<8,3>\n  sequential/dense/BiasAdd:\n    Precision:\n      bias: ap_fixed<9,2>\n");
-    assert!(line(&dump, "dense").contains("weight ap_fixed<8,3> bias ap_fixed<9,2>"), "{dump}");
+    assert!(
+        line(&dump, "dense").contains("weight ap_fixed<8,3> bias ap_fixed<9,2>"),
+        "{dump}"
+    );
 }
 
 #[test]
@@ -475,8 +687,14 @@ fn layer_type_sections_apply_by_hls4ml_class() {
     let p = project();
     let dump = p.dump("LayerType:\n  Dense:\n    Precision:\n      weight: ap_fixed<8,3>\n  Activation:\n    Precision:\n      result: ap_fixed<10,5>\n  Input:\n    Precision: ap_fixed<11,5>\n");
     assert!(line(&dump, "x").ends_with("ap_fixed<11,5>"), "{dump}");
-    assert!(line(&dump, "fc1").contains("weight ap_fixed<8,3>"), "{dump}");
-    assert!(line(&dump, "fc2").contains("weight ap_fixed<8,3>"), "{dump}");
+    assert!(
+        line(&dump, "fc1").contains("weight ap_fixed<8,3>"),
+        "{dump}"
+    );
+    assert!(
+        line(&dump, "fc2").contains("weight ap_fixed<8,3>"),
+        "{dump}"
+    );
     assert!(line(&dump, "relu1").ends_with("ap_fixed<10,5>"), "{dump}");
 }
 
@@ -488,26 +706,45 @@ fn reuse_factor_strategy_and_io_stream_are_clear_user_errors() {
     for layer in ["fc1", "fc2"] {
         let e = find(&d, layer);
         assert_eq!(e.subject, "ReuseFactor");
-        assert!(e.expected.starts_with('1') && e.expected.contains("not implemented"), "{e:?}");
+        assert!(
+            e.expected.starts_with('1') && e.expected.contains("not implemented"),
+            "{e:?}"
+        );
         assert_eq!(e.found, "2");
     }
 
     let d = user_diags(p.compile("LayerName:\n  fc2:\n    Strategy: Resource\n"));
     assert_eq!(d.len(), 1, "{d:#?}");
-    assert_eq!((d[0].location.as_str(), d[0].subject.as_str()), ("fc2", "Strategy"));
-    assert!(d[0].expected.contains("Latency") && d[0].found.contains("Resource"), "{:?}", d[0]);
+    assert_eq!(
+        (d[0].location.as_str(), d[0].subject.as_str()),
+        ("fc2", "Strategy")
+    );
+    assert!(
+        d[0].expected.contains("Latency") && d[0].found.contains("Resource"),
+        "{:?}",
+        d[0]
+    );
 
-    let d = user_diags(p.compile("IOType: io_stream\nHLSConfig:\n  Model:\n    Precision: ap_fixed<16,6>\n"));
+    let d = user_diags(
+        p.compile("IOType: io_stream\nHLSConfig:\n  Model:\n    Precision: ap_fixed<16,6>\n"),
+    );
     assert_eq!(d.len(), 1, "{d:#?}");
     assert_eq!(d[0].location, "IOType");
-    assert!(d[0].expected.contains("io_parallel") && d[0].found.contains("io_stream"), "{:?}", d[0]);
+    assert!(
+        d[0].expected.contains("io_parallel") && d[0].found.contains("io_stream"),
+        "{:?}",
+        d[0]
+    );
 
     // All at once.
-    let d = user_diags(p.compile("IOType: io_stream\nHLSConfig:\n  Model:\n    ReuseFactor: 4\n    Strategy: resource\n"));
+    let d = user_diags(p.compile(
+        "IOType: io_stream\nHLSConfig:\n  Model:\n    ReuseFactor: 4\n    Strategy: resource\n",
+    ));
     assert_eq!(d.len(), 5, "{d:#?}");
 
     // The values rtlgen implements are accepted.
-    p.compile("Model:\n  ReuseFactor: 1\n  Strategy: Latency\nIOType: io_parallel\n").unwrap();
+    p.compile("Model:\n  ReuseFactor: 1\n  Strategy: Latency\nIOType: io_parallel\n")
+        .unwrap();
 }
 
 #[test]
@@ -521,19 +758,32 @@ fn auto_accum_and_result_are_hls4mls_lossless_type() {
         "fc1 = dense 16x8 weight ap_fixed<16,6> bias ap_fixed<16,6> accum ap_fixed<37,17> result ap_fixed<37,17> -> [8] ap_fixed<37,17>"
     );
     // An activation's result is the model default, not its input type.
-    assert!(line(&dump, "relu1").ends_with("-> [8] ap_fixed<16,6>"), "{dump}");
+    assert!(
+        line(&dump, "relu1").ends_with("-> [8] ap_fixed<16,6>"),
+        "{dump}"
+    );
     // fc2 was not auto.
-    assert!(line(&dump, "fc2").contains("accum ap_fixed<16,6> result ap_fixed<16,6>"), "{dump}");
+    assert!(
+        line(&dump, "fc2").contains("accum ap_fixed<16,6> result ap_fixed<16,6>"),
+        "{dump}"
+    );
 }
 
 #[test]
 fn auto_by_layer_type_sizes_each_layer_from_its_own_input() {
     let p = project();
-    let dump = p.dump("LayerType:\n  Dense:\n    Precision:\n      accum: auto\n      result: auto\n");
-    assert!(line(&dump, "fc1").contains("accum ap_fixed<37,17> result ap_fixed<37,17>"), "{dump}");
+    let dump =
+        p.dump("LayerType:\n  Dense:\n    Precision:\n      accum: auto\n      result: auto\n");
+    assert!(
+        line(&dump, "fc1").contains("accum ap_fixed<37,17> result ap_fixed<37,17>"),
+        "{dump}"
+    );
     // fc2: input from the ReLU is ap_fixed<16,6>, n_in = 8, L = 3: W = 35, I = 15, frac 20;
     // bias: I = 16, W = 16 + 20 = 36.
-    assert!(line(&dump, "fc2").contains("accum ap_fixed<36,16> result ap_fixed<36,16>"), "{dump}");
+    assert!(
+        line(&dump, "fc2").contains("accum ap_fixed<36,16> result ap_fixed<36,16>"),
+        "{dump}"
+    );
 }
 
 #[test]
@@ -543,16 +793,29 @@ fn auto_worked_example_of_the_reference() {
     let dump = p.dump(
         "LayerName:\n  x:\n    Precision:\n      result: ap_fixed<8,3>\n  fc1:\n    Precision:\n      weight: ap_fixed<6,1>\n      bias: ap_fixed<8,2>\n      accum: auto\n      result: auto\n",
     );
-    assert!(line(&dump, "fc1").ends_with("accum ap_fixed<19,9> result ap_fixed<19,9> -> [3] ap_fixed<19,9>"), "{dump}");
+    assert!(
+        line(&dump, "fc1")
+            .ends_with("accum ap_fixed<19,9> result ap_fixed<19,9> -> [3] ap_fixed<19,9>"),
+        "{dump}"
+    );
 }
 
 #[test]
 fn auto_counts_a_bias_even_when_the_model_has_none() {
     // A bias-free MatMul: hls4ml still sizes auto as if a bias were present.
-    let layers = [DenseLayer { name: "dense".into(), weight: ramp(8, 16), bias: None, relu: false }];
+    let layers = [DenseLayer {
+        name: "dense".into(),
+        weight: ramp(8, 16),
+        bias: None,
+        relu: false,
+    }];
     let p = project_with(&[16], &layers, Style::TfMatMulAdd);
-    let dump = p.dump("LayerName:\n  dense:\n    Precision:\n      accum: auto\n      result: auto\n");
-    assert!(line(&dump, "dense").contains("accum ap_fixed<37,17>"), "{dump}");
+    let dump =
+        p.dump("LayerName:\n  dense:\n    Precision:\n      accum: auto\n      result: auto\n");
+    assert!(
+        line(&dump, "dense").contains("accum ap_fixed<37,17>"),
+        "{dump}"
+    );
 }
 
 #[test]
@@ -560,7 +823,10 @@ fn auto_is_capped_by_the_maximum() {
     let p = project();
     let dump = p.dump("Model:\n  Precision:\n    default: ap_fixed<16,6>\n    maximum: ap_fixed<24,12>\nLayerName:\n  fc1:\n    Precision:\n      accum: auto\n      result: auto\n");
     // Width and integer bits are capped separately: min(37, 24), min(17, 12).
-    assert!(line(&dump, "fc1").contains("accum ap_fixed<24,12> result ap_fixed<24,12>"), "{dump}");
+    assert!(
+        line(&dump, "fc1").contains("accum ap_fixed<24,12> result ap_fixed<24,12>"),
+        "{dump}"
+    );
 }
 
 #[test]
@@ -568,7 +834,11 @@ fn auto_weight_and_bias_fall_back_to_the_model_default() {
     let p = project();
     let dump = p.dump("Model:\n  Precision: ap_fixed<12,4>\nLayerName:\n  x:\n    Precision:\n      result: auto\n  fc1:\n    Precision:\n      weight: auto\n      bias: auto\n");
     assert!(line(&dump, "x").ends_with("ap_fixed<12,4>"), "{dump}");
-    assert!(line(&dump, "fc1").contains("weight ap_fixed<12,4> bias ap_fixed<12,4> accum ap_fixed<12,4>"), "{dump}");
+    assert!(
+        line(&dump, "fc1")
+            .contains("weight ap_fixed<12,4> bias ap_fixed<12,4> accum ap_fixed<12,4>"),
+        "{dump}"
+    );
 }
 
 #[test]
@@ -579,7 +849,12 @@ fn ignored_keys_survive_into_the_compiled_config() {
         .unwrap();
     let lines = c.config.ignored_summary();
     assert_eq!(lines.len(), 2, "{lines:#?}");
-    assert!(lines.iter().any(|l| l.contains("'Trace'") && l.contains("LayerName.fc1") && l.contains("LayerName.relu1")), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.contains("'Trace'")
+            && l.contains("LayerName.fc1")
+            && l.contains("LayerName.relu1")),
+        "{lines:#?}"
+    );
 }
 
 #[test]
@@ -587,7 +862,11 @@ fn layer_names_of_flatten_nodes_are_accepted() {
     // hls4ml's granularity='name' configs have an entry for every layer of the model, the
     // Flatten included (hls4ml keeps it as a Reshape layer); such a config must carry over even
     // though rtlgen removes the Flatten.
-    let p = project_with(&[1, 4, 4], &[dense("fc1", 8, 16, true), dense("fc2", 4, 8, false)], Style::Torch);
+    let p = project_with(
+        &[1, 4, 4],
+        &[dense("fc1", 8, 16, true), dense("fc2", 4, 8, false)],
+        Style::Torch,
+    );
     let c = p.compile(
         "Model:\n  Precision: ap_fixed<16,6>\nLayerName:\n  x:\n    Trace: false\n    Precision:\n      result: auto\n  /flatten/Flatten:\n    Trace: false\n    Precision:\n      result: auto\n  fc1:\n    Trace: false\n    Precision:\n      weight: auto\n",
     );

@@ -14,7 +14,8 @@ use rtlgen::sim::cosim;
 
 fn peer(case: &str) -> (Compiled, Array2<f64>, Array2<f64>) {
     let dir = data(&format!("hls4ml/{case}"));
-    let c = compile(&dir.join("model.onnx"), Some(&dir.join("config.yml")), None).expect("peer model compiles");
+    let c = compile(&dir.join("model.onnx"), Some(&dir.join("config.yml")), None)
+        .expect("peer model compiles");
     let x: Array2<f64> = read_npy(dir.join("X.npy")).unwrap();
     let y: Array2<f64> = read_npy(dir.join("Y.npy")).unwrap();
     (c, x, y)
@@ -27,11 +28,20 @@ fn stress_inputs(c: &Compiled, rows: usize, seed: u64) -> Array2<f64> {
     let t = c.golden.input_type;
     let n = c.golden.n_inputs();
     let step = (2.0f64).powi(-t.frac_bits());
-    let (lo, hi) = (t.min_mantissa() as f64 * step, t.max_mantissa() as f64 * step);
+    let (lo, hi) = (
+        t.min_mantissa() as f64 * step,
+        t.max_mantissa() as f64 * step,
+    );
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     Array2::from_shape_fn((rows, n), |(r, _)| match r % 4 {
         0 => (rng.random_range(t.min_mantissa()..=t.max_mantissa()) as f64 + 0.5) * step,
-        1 => if rng.random_bool(0.5) { hi + step * rng.random_range(0..4) as f64 } else { lo - step * rng.random_range(0..4) as f64 },
+        1 => {
+            if rng.random_bool(0.5) {
+                hi + step * rng.random_range(0..4) as f64
+            } else {
+                lo - step * rng.random_range(0..4) as f64
+            }
+        }
         2 => rng.random_range(2.0 * lo..2.0 * hi),
         _ => rng.random_range(t.min_mantissa()..=t.max_mantissa()) as f64 * step,
     })
@@ -70,7 +80,11 @@ fn jet_network_rtl_matches_hls4ml_and_golden_on_1000_inputs() {
     let all = ndarray::concatenate(ndarray::Axis(0), &[x.view(), extra.view()]).unwrap();
     assert!(all.nrows() >= 1000);
     let rtl = cosim_clean(&c, &all);
-    assert_eq!(rtl.slice(s![..x.nrows(), ..]), y, "RTL differs from hls4ml's emulation");
+    assert_eq!(
+        rtl.slice(s![..x.nrows(), ..]),
+        y,
+        "RTL differs from hls4ml's emulation"
+    );
 }
 
 #[test]
@@ -82,7 +96,11 @@ fn saturating_and_rounding_config_rtl_matches_hls4ml() {
     let extra = stress_inputs(&c, 400, 11);
     let all = ndarray::concatenate(ndarray::Axis(0), &[x.view(), extra.view()]).unwrap();
     let rtl = cosim_clean(&c, &all);
-    assert_eq!(rtl.slice(s![..x.nrows(), ..]), y, "RTL differs from hls4ml's emulation");
+    assert_eq!(
+        rtl.slice(s![..x.nrows(), ..]),
+        y,
+        "RTL differs from hls4ml's emulation"
+    );
 }
 
 #[test]
@@ -92,7 +110,11 @@ fn mnist_784_16_10_rtl_matches_golden_on_1000_inputs() {
     let all = ndarray::concatenate(ndarray::Axis(0), &[x.view(), extra.view()]).unwrap();
     assert!(all.nrows() >= 1000);
     let rtl = cosim_clean(&c, &all);
-    assert_eq!(rtl.slice(s![..x.nrows(), ..]), y, "RTL differs from hls4ml's emulation");
+    assert_eq!(
+        rtl.slice(s![..x.nrows(), ..]),
+        y,
+        "RTL differs from hls4ml's emulation"
+    );
 }
 
 #[test]
@@ -118,9 +140,16 @@ fn generated_testbench_passes_in_icarus() {
         .status()
         .unwrap();
     assert!(status.success());
-    let run = std::process::Command::new("sh").arg(out.join("tb/run_icarus.sh")).output().unwrap();
+    let run = std::process::Command::new("sh")
+        .arg(out.join("tb/run_icarus.sh"))
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&run.stdout);
-    assert!(text.contains("PASS: 300 vectors"), "testbench did not pass:\n{text}{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        text.contains("PASS: 300 vectors"),
+        "testbench did not pass:\n{text}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(!text.contains("FAIL"), "{text}");
 }
 
@@ -129,13 +158,36 @@ fn primitive_testbenches_pass_in_icarus() {
     require_tool("iverilog");
     let prims = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rtl_primitives");
     let dir = tempfile::tempdir().unwrap();
-    for tb in std::fs::read_dir(&prims).unwrap().map(|e| e.unwrap().path()).filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("tb_")) {
-        let dut = prims.join(tb.file_name().unwrap().to_string_lossy().trim_start_matches("tb_"));
+    for tb in std::fs::read_dir(&prims)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("tb_"))
+    {
+        let dut = prims.join(
+            tb.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .trim_start_matches("tb_"),
+        );
         let vvp = dir.path().join("tb.vvp");
-        let ok = std::process::Command::new("iverilog").args(["-g2005", "-o"]).arg(&vvp).arg(&tb).arg(&dut).status().unwrap();
+        let ok = std::process::Command::new("iverilog")
+            .args(["-g2005", "-o"])
+            .arg(&vvp)
+            .arg(&tb)
+            .arg(&dut)
+            .status()
+            .unwrap();
         assert!(ok.success(), "{} does not compile", tb.display());
-        let run = std::process::Command::new("vvp").arg("-n").arg(&vvp).output().unwrap();
+        let run = std::process::Command::new("vvp")
+            .arg("-n")
+            .arg(&vvp)
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&run.stdout);
-        assert!(text.contains("PASS") && !text.contains("FAIL"), "{}:\n{text}", tb.display());
+        assert!(
+            text.contains("PASS") && !text.contains("FAIL"),
+            "{}:\n{text}",
+            tb.display()
+        );
     }
 }

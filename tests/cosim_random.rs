@@ -12,12 +12,24 @@ use rand::{Rng, SeedableRng};
 use rtlgen::modelgen::{encode, mlp, DenseLayer, Style};
 use serde_json::{json, Value};
 
-const QUANT: [&str; 7] = ["TRN", "TRN_ZERO", "RND", "RND_ZERO", "RND_INF", "RND_MIN_INF", "RND_CONV"];
+const QUANT: [&str; 7] = [
+    "TRN",
+    "TRN_ZERO",
+    "RND",
+    "RND_ZERO",
+    "RND_INF",
+    "RND_MIN_INF",
+    "RND_CONV",
+];
 const OVERFLOW: [&str; 4] = ["WRAP", "SAT", "SAT_ZERO", "SAT_SYM"];
 
 /// A random precision string; `wide` allows accumulator-sized types.
 fn precision(rng: &mut rand::rngs::StdRng, wide: bool) -> String {
-    let width: i32 = if wide { rng.random_range(8..=40) } else { rng.random_range(2..=18) };
+    let width: i32 = if wide {
+        rng.random_range(8..=40)
+    } else {
+        rng.random_range(2..=18)
+    };
     let int = rng.random_range(-3..=(width / 2 + 4));
     let sign = if rng.random_bool(0.8) { "" } else { "u" };
     match rng.random_range(0..10) {
@@ -26,7 +38,11 @@ fn precision(rng: &mut rand::rngs::StdRng, wide: bool) -> String {
         _ => {
             let q = QUANT[rng.random_range(0..QUANT.len())];
             let o = OVERFLOW[rng.random_range(0..OVERFLOW.len())];
-            let n = if o == "WRAP" && width > 3 && rng.random_bool(0.3) { format!(",{}", rng.random_range(1..=2)) } else { String::new() };
+            let n = if o == "WRAP" && width > 3 && rng.random_bool(0.3) {
+                format!(",{}", rng.random_range(1..=2))
+            } else {
+                String::new()
+            };
             format!("ap_{sign}fixed<{width},{int},AP_{q},AP_{o}{n}>")
         }
     }
@@ -47,26 +63,57 @@ fn random_case(seed: u64) -> (Vec<u8>, Value, usize) {
     let n_in = rng.random_range(1..=6);
     let mut layers = Vec::new();
     let mut width = n_in;
-    let mut names = vec![("x".to_string(), json!({"Precision": {"result": precision(&mut rng, false)}}))];
+    let mut names = vec![(
+        "x".to_string(),
+        json!({"Precision": {"result": precision(&mut rng, false)}}),
+    )];
     for k in 0..n_layers {
         let n_out = rng.random_range(1..=5);
         let relu = k + 1 < n_layers && rng.random_bool(0.7);
         let name = format!("fc{}", k + 1);
         let w = Array2::from_shape_fn((n_out, width), |_| weight(&mut rng));
-        let b = rng.random_bool(0.8).then(|| Array1::from_shape_fn(n_out, |_| weight(&mut rng)));
+        let b = rng
+            .random_bool(0.8)
+            .then(|| Array1::from_shape_fn(n_out, |_| weight(&mut rng)));
         let mut p = serde_json::Map::new();
         p.insert("weight".into(), json!(precision(&mut rng, false)));
         p.insert("bias".into(), json!(precision(&mut rng, false)));
-        p.insert("accum".into(), json!(if rng.random_bool(0.2) { "auto".into() } else { precision(&mut rng, true) }));
-        p.insert("result".into(), json!(if rng.random_bool(0.2) { "auto".into() } else { precision(&mut rng, false) }));
+        p.insert(
+            "accum".into(),
+            json!(if rng.random_bool(0.2) {
+                "auto".into()
+            } else {
+                precision(&mut rng, true)
+            }),
+        );
+        p.insert(
+            "result".into(),
+            json!(if rng.random_bool(0.2) {
+                "auto".into()
+            } else {
+                precision(&mut rng, false)
+            }),
+        );
         names.push((name.clone(), json!({ "Precision": p })));
         if relu {
-            names.push((format!("relu{}", k + 1), json!({"Precision": {"result": precision(&mut rng, false)}})));
+            names.push((
+                format!("relu{}", k + 1),
+                json!({"Precision": {"result": precision(&mut rng, false)}}),
+            ));
         }
-        layers.push(DenseLayer { name, weight: w, bias: b, relu });
+        layers.push(DenseLayer {
+            name,
+            weight: w,
+            bias: b,
+            relu,
+        });
         width = n_out;
     }
-    let style = if rng.random_bool(0.5) { Style::Torch } else { Style::TfMatMulAdd };
+    let style = if rng.random_bool(0.5) {
+        Style::Torch
+    } else {
+        Style::TfMatMulAdd
+    };
     let model = encode(&mlp(&[n_in], &layers, style));
     let config = json!({
         "Model": {"Precision": "ap_fixed<16,6>", "ReuseFactor": 1, "Strategy": "Latency"},
@@ -83,22 +130,36 @@ fn check_case(seed: u64) {
     let cpath = dir.path().join("config.json");
     std::fs::write(&mpath, model).unwrap();
     std::fs::write(&cpath, serde_json::to_string_pretty(&config).unwrap()).unwrap();
-    let c = rtlgen::driver::compile(&mpath, Some(&cpath), None).unwrap_or_else(|e| panic!("seed {seed}: {e}\nconfig: {config:#}"));
+    let c = rtlgen::driver::compile(&mpath, Some(&cpath), None)
+        .unwrap_or_else(|e| panic!("seed {seed}: {e}\nconfig: {config:#}"));
     let t = c.golden.input_type;
     let step = (2.0f64).powi(-t.frac_bits());
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed ^ 0x5eed);
     // Codes over the whole range (and a little beyond) plus exact ties between grid points.
     let x = Array2::from_shape_fn((300, n_in), |(r, _)| {
         let code = rng.random_range(t.min_mantissa() - 2..=t.max_mantissa() + 2) as f64;
-        if r % 3 == 0 { (code + 0.5) * step } else { code * step }
+        if r % 3 == 0 {
+            (code + 0.5) * step
+        } else {
+            code * step
+        }
     });
     let design = c.design().unwrap();
     assert_lint_clean(&design.files, &design.top);
     let outcome = rtlgen::sim::cosim::run(&c, &design, x.view(), None).unwrap();
     let summary = outcome.summary();
-    assert_eq!(outcome.mismatched_samples, 0, "seed {seed}: {summary}\nIR:\n{}", c.graph.dump());
+    assert_eq!(
+        outcome.mismatched_samples,
+        0,
+        "seed {seed}: {summary}\nIR:\n{}",
+        c.graph.dump()
+    );
     assert_eq!(outcome.received, x.nrows(), "seed {seed}: {summary}");
-    assert_eq!(outcome.latency_measured, Some(design.latency), "seed {seed}: {summary}");
+    assert_eq!(
+        outcome.latency_measured,
+        Some(design.latency),
+        "seed {seed}: {summary}"
+    );
 }
 
 proptest! {
@@ -108,4 +169,39 @@ proptest! {
     fn random_networks_cosimulate_bit_exact(seed in any::<u64>()) {
         check_case(seed);
     }
+}
+
+/// Frozen regression (found by tests/fixed_point.rs and tests/golden_model.rs): an unsigned
+/// WRAP type with saturation bits receiving negative values, and a SAT_SYM accumulator whose
+/// products reach the most negative code. Every input pair of the 4-bit input type is simulated.
+#[test]
+fn regression_unsigned_wrap_sat_bits_and_sat_sym_accumulator() {
+    require_tool("verilator");
+    let layers = [DenseLayer {
+        name: "fc1".into(),
+        weight: Array2::from_shape_vec((2, 2), vec![4.0, -3.0, -1.0, 2.0]).unwrap(),
+        bias: Some(Array1::from(vec![1.0, -0.5])),
+        relu: false,
+    }];
+    let config = json!({"LayerName": {
+        "x": {"Precision": {"result": "ap_fixed<4,2>"}},
+        "fc1": {"Precision": {"weight": "ap_fixed<4,4>", "bias": "ap_fixed<4,3>", "accum": "ap_fixed<6,4,AP_TRN,AP_SAT_SYM>", "result": "ap_ufixed<6,3,AP_TRN,AP_WRAP,2>"}}
+    }});
+    let dir = tempfile::tempdir().unwrap();
+    let (mpath, cpath) = (dir.path().join("reg.onnx"), dir.path().join("reg.json"));
+    std::fs::write(&mpath, encode(&mlp(&[2], &layers, Style::Torch))).unwrap();
+    std::fs::write(&cpath, config.to_string()).unwrap();
+    let c = rtlgen::driver::compile(&mpath, Some(&cpath), None).unwrap();
+    let x = Array2::from_shape_fn((256, 2), |(r, k)| {
+        ((if k == 0 { r % 16 } else { r / 16 }) as f64 - 8.0) * 0.25
+    });
+    let design = c.design().unwrap();
+    assert_lint_clean(&design.files, &design.top);
+    let outcome = rtlgen::sim::cosim::run(&c, &design, x.view(), None).unwrap();
+    assert_eq!(outcome.mismatched_samples, 0, "{}", outcome.summary());
+    // Independent expectation for x = (−2, −2), output 0: acc = 1; the product 4·(−2) = −8 is the
+    // most negative code of the accumulator and SAT_SYM makes it −7.75; acc = −6.75; + (−3)·(−2)
+    // gives −0.75, mantissa −6 in ap_ufixed<6,3>: negative, so it overflows; the low bits 111010
+    // keep their top two bits forced to ones: 0b111010 = 58 → 7.25.
+    assert_eq!(outcome.rtl_values[[0, 0]], 7.25);
 }

@@ -140,10 +140,18 @@ fn ref_cast(m: &BigInt, f_src: i64, t: &FixedType) -> BigInt {
     if t.integer {
         // §1.5: ap_int/ap_uint targets truncate toward zero (ignoring Q and O), then wrap.
         assert_eq!(frac_of(t), 0);
-        let truncated = if d > 0 { m / pow2(d as u64) } else { m << (-d) as u64 };
+        let truncated = if d > 0 {
+            m / pow2(d as u64)
+        } else {
+            m << (-d) as u64
+        };
         return wrap_to(&truncated, t.width, t.signed);
     }
-    let rounded = if d > 0 { ref_quantize(m, d as u64, t.quant) } else { m << (-d) as u64 };
+    let rounded = if d > 0 {
+        ref_quantize(m, d as u64, t.quant)
+    } else {
+        m << (-d) as u64
+    };
     ref_overflow(rounded, m.is_negative(), t)
 }
 
@@ -186,12 +194,22 @@ fn overflow() -> impl Strategy<Value = Overflow> {
 /// random (ignored) modes.
 fn target_type() -> impl Strategy<Value = FixedType> {
     let width = prop_oneof![1u32..=8, 1u32..=64, 1u32..=126, 120u32..=126];
-    (width, any::<bool>(), quant(), overflow(), -40i32..=170, -12i32..=12, 0u8..4, any::<u32>(), 0u8..10)
+    (
+        width,
+        any::<bool>(),
+        quant(),
+        overflow(),
+        -40i32..=170,
+        -12i32..=12,
+        0u8..4,
+        any::<u32>(),
+        0u8..10,
+    )
         .prop_map(|(w, signed, q, o, raw_i, small, i_kind, raw_n, kind)| {
             let int_bits = match i_kind {
                 0 => raw_i,
-                1 => w as i32 + small, // F near zero, often negative
-                2 => small,            // I near zero, often negative
+                1 => w as i32 + small,           // F near zero, often negative
+                2 => small,                      // I near zero, often negative
                 _ => w as i32 - small.abs() - 1, // a few fraction bits
             };
             let sat_bits = match raw_n % 3 {
@@ -199,8 +217,17 @@ fn target_type() -> impl Strategy<Value = FixedType> {
                 1 => 1 + (raw_n / 3) % w.min(3),
                 _ => (raw_n / 3) % (w + 1),
             };
-            let base = if kind == 0 { FixedType::int(w, signed) } else { FixedType::fixed(w, int_bits, signed) };
-            FixedType { quant: q, overflow: o, sat_bits, ..base }
+            let base = if kind == 0 {
+                FixedType::int(w, signed)
+            } else {
+                FixedType::fixed(w, int_bits, signed)
+            };
+            FixedType {
+                quant: q,
+                overflow: o,
+                sat_bits,
+                ..base
+            }
         })
 }
 
@@ -216,7 +243,11 @@ fn clip120(m: BigInt) -> i128 {
 
 /// Random mantissas of random length: `len` significant bits (0..=120), random sign.
 fn random_mantissa(raw: u128, len: u32, negative: bool) -> i128 {
-    let v = if len == 0 { 0 } else { (raw >> (128 - len)) as i128 };
+    let v = if len == 0 {
+        0
+    } else {
+        (raw >> (128 - len)) as i128
+    };
     if negative {
         -v
     } else {
@@ -226,7 +257,14 @@ fn random_mantissa(raw: u128, len: u32, negative: bool) -> i128 {
 
 /// A source `(m, f_src)` aimed at the target: near its range ends and near its rounding
 /// thresholds (exact ties, one above/below a tie, just inside/outside the range).
-fn aimed_source(t: &FixedType, f_src: i32, pick_q: u8, delta: i8, pick_frac: u8, raw: u128) -> i128 {
+fn aimed_source(
+    t: &FixedType,
+    f_src: i32,
+    pick_q: u8,
+    delta: i8,
+    pick_frac: u8,
+    raw: u128,
+) -> i128 {
     let (min, max) = (min_of(t), max_of(t));
     let random_in_range = {
         let span = &max - &min + 1;
@@ -250,11 +288,11 @@ fn aimed_source(t: &FixedType, f_src: i32, pick_q: u8, delta: i8, pick_frac: u8,
         let half = pow2(d - 1);
         let frac = match pick_frac % 8 {
             0 => BigInt::zero(),
-            1 => half.clone(),              // exact tie
-            2 => &half - 1,                 // just below a tie
-            3 => &half + 1,                 // just above a tie
-            4 => &unit - 1,                 // just below the next grid point
-            5 => BigInt::one(),             // just above a grid point
+            1 => half.clone(),  // exact tie
+            2 => &half - 1,     // just below a tie
+            3 => &half + 1,     // just above a tie
+            4 => &unit - 1,     // just below the next grid point
+            5 => BigInt::one(), // just above a grid point
             _ => modulo(&BigInt::from(raw >> 7), &unit),
         };
         q * unit + frac
@@ -267,7 +305,8 @@ fn aimed_source(t: &FixedType, f_src: i32, pick_q: u8, delta: i8, pick_frac: u8,
 
 fn cast_case() -> impl Strategy<Value = (FixedType, i32, i128)> {
     (target_type(), -40i32..=200).prop_flat_map(|(t, f_src)| {
-        let random = (any::<u128>(), 0u32..=120, any::<bool>()).prop_map(|(raw, len, neg)| random_mantissa(raw, len, neg));
+        let random = (any::<u128>(), 0u32..=120, any::<bool>())
+            .prop_map(|(raw, len, neg)| random_mantissa(raw, len, neg));
         let aimed = (any::<u8>(), -2i8..=2, any::<u8>(), any::<u128>())
             .prop_map(move |(pq, delta, pf, raw)| aimed_source(&t, f_src, pq, delta, pf, raw));
         (Just(t), Just(f_src), prop_oneof![2 => random, 3 => aimed])
@@ -277,17 +316,21 @@ fn cast_case() -> impl Strategy<Value = (FixedType, i32, i128)> {
 /// Doubles: every finite bit pattern, subnormals, huge values, and values aimed at the target
 /// grid (ties halfway between grid points, near-ties, points just inside/outside the range).
 fn double_for(t: FixedType) -> BoxedStrategy<f64> {
-    let any_finite = any::<u64>().prop_map(f64::from_bits).prop_filter("finite", |x| x.is_finite());
-    let subnormal = (0u64..(1u64 << 52), any::<bool>()).prop_map(|(b, neg)| f64::from_bits(b | ((neg as u64) << 63)));
+    let any_finite = any::<u64>()
+        .prop_map(f64::from_bits)
+        .prop_filter("finite", |x| x.is_finite());
+    let subnormal = (0u64..(1u64 << 52), any::<bool>())
+        .prop_map(|(b, neg)| f64::from_bits(b | ((neg as u64) << 63)));
     let huge = (0x7e0u64..=0x7fe, 0u64..(1u64 << 52), any::<bool>())
         .prop_map(|(e, m, neg)| f64::from_bits((e << 52) | m | ((neg as u64) << 63)));
     let f = frac_of(&t);
     // k · 2^(−F−j): with j = 1 and odd k, an exact tie between two grid points.
-    let grid = (1u32..=53, any::<u64>(), any::<bool>(), -3i64..=3).prop_map(move |(bits, raw, neg, j)| {
-        let k = (raw >> (64 - bits)) as f64;
-        let k = if neg { -k } else { k };
-        k * pow2f(-f - j)
-    });
+    let grid =
+        (1u32..=53, any::<u64>(), any::<bool>(), -3i64..=3).prop_map(move |(bits, raw, neg, j)| {
+            let k = (raw >> (64 - bits)) as f64;
+            let k = if neg { -k } else { k };
+            k * pow2f(-f - j)
+        });
     let edges = (any::<u8>(), -3i64..=3, 0u8..4).prop_map(move |(pick, j, ulps)| {
         // Range ends as doubles (exact whenever W <= 53, the nearest double otherwise).
         let step = pow2f(-f);
@@ -313,7 +356,11 @@ fn pow2f(e: i64) -> f64 {
 
 /// Moves `x` by `n` ulps (toward +∞ for n > 0), staying finite.
 fn nudge(x: f64, n: i64) -> f64 {
-    let mut v = if x.is_finite() { x } else { f64::MAX.copysign(x) };
+    let mut v = if x.is_finite() {
+        x
+    } else {
+        f64::MAX.copysign(x)
+    };
     for _ in 0..n.abs() {
         let next = if n > 0 { v.next_up() } else { v.next_down() };
         if next.is_finite() {
@@ -324,7 +371,11 @@ fn nudge(x: f64, n: i64) -> f64 {
 }
 
 fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -361,7 +412,12 @@ proptest! {
 // ------------------------------------------------------------------------------------------------
 
 fn both_cast(m: i128, f_src: i32, t: &FixedType) -> (i128, i128) {
-    (cast(m, f_src, t), ref_cast(&BigInt::from(m), f_src as i64, t).to_i128().unwrap())
+    (
+        cast(m, f_src, t),
+        ref_cast(&BigInt::from(m), f_src as i64, t)
+            .to_i128()
+            .unwrap(),
+    )
 }
 
 fn both_from_f64(x: f64, t: &FixedType) -> (i128, i128) {
@@ -401,8 +457,14 @@ fn reference_quantization_table() {
 /// §1.4: rounding first can carry out of range: 0.97 → 1.0 → saturates to 0.875; wraps to −1.0.
 #[test]
 fn reference_rounding_carries_out_of_range() {
-    assert_eq!(both_from_f64(0.97, &ty("ap_fixed<4,1,AP_RND,AP_SAT>")), (7, 7)); // 0.875
-    assert_eq!(both_from_f64(0.97, &ty("ap_fixed<4,1,AP_RND,AP_WRAP>")), (-8, -8)); // −1.0
+    assert_eq!(
+        both_from_f64(0.97, &ty("ap_fixed<4,1,AP_RND,AP_SAT>")),
+        (7, 7)
+    ); // 0.875
+    assert_eq!(
+        both_from_f64(0.97, &ty("ap_fixed<4,1,AP_RND,AP_WRAP>")),
+        (-8, -8)
+    ); // −1.0
     assert_eq!(both_from_f64(0.97, &ty("ap_fixed<4,1,AP_RND>")), (-8, -8));
 }
 
@@ -412,8 +474,13 @@ fn reference_fixed_to_ap_int_truncates_and_wraps() {
     let t = ty("ap_int<8>");
     assert_eq!(both_cast(-11, 2, &t), (-2, -2)); // −2.75
     assert_eq!(both_cast(601, 1, &t), (44, 44)); // 300.5
-    // The modes written on an ap_int are ignored.
-    let t = FixedType { quant: Quant::Rnd, overflow: Overflow::Sat, sat_bits: 3, ..FixedType::int(8, true) };
+                                                 // The modes written on an ap_int are ignored.
+    let t = FixedType {
+        quant: Quant::Rnd,
+        overflow: Overflow::Sat,
+        sat_bits: 3,
+        ..FixedType::int(8, true)
+    };
     assert_eq!(both_cast(-11, 2, &t), (-2, -2));
     assert_eq!(both_cast(601, 1, &t), (44, 44));
 }
@@ -434,13 +501,34 @@ fn reference_double_to_ap_int_quirk() {
 /// §1.4: SAT_SYM never produces the most negative code; SAT_ZERO gives 0; SAT clamps.
 #[test]
 fn reference_saturation_modes() {
-    assert_eq!(both_from_f64(-8.0, &ty("ap_fixed<4,4,AP_TRN,AP_SAT_SYM>")), (-7, -7));
-    assert_eq!(both_from_f64(-100.0, &ty("ap_fixed<4,4,AP_TRN,AP_SAT_SYM>")), (-7, -7));
-    assert_eq!(both_from_f64(100.0, &ty("ap_fixed<4,4,AP_TRN,AP_SAT_SYM>")), (7, 7));
-    assert_eq!(both_from_f64(-100.0, &ty("ap_fixed<4,4,AP_TRN,AP_SAT>")), (-8, -8));
-    assert_eq!(both_from_f64(-100.0, &ty("ap_fixed<4,4,AP_TRN,AP_SAT_ZERO>")), (0, 0));
-    assert_eq!(both_from_f64(-1.0, &ty("ap_ufixed<4,4,AP_TRN,AP_SAT_SYM>")), (0, 0));
-    assert_eq!(both_from_f64(16.0, &ty("ap_ufixed<4,4,AP_TRN,AP_SAT>")), (15, 15));
+    assert_eq!(
+        both_from_f64(-8.0, &ty("ap_fixed<4,4,AP_TRN,AP_SAT_SYM>")),
+        (-7, -7)
+    );
+    assert_eq!(
+        both_from_f64(-100.0, &ty("ap_fixed<4,4,AP_TRN,AP_SAT_SYM>")),
+        (-7, -7)
+    );
+    assert_eq!(
+        both_from_f64(100.0, &ty("ap_fixed<4,4,AP_TRN,AP_SAT_SYM>")),
+        (7, 7)
+    );
+    assert_eq!(
+        both_from_f64(-100.0, &ty("ap_fixed<4,4,AP_TRN,AP_SAT>")),
+        (-8, -8)
+    );
+    assert_eq!(
+        both_from_f64(-100.0, &ty("ap_fixed<4,4,AP_TRN,AP_SAT_ZERO>")),
+        (0, 0)
+    );
+    assert_eq!(
+        both_from_f64(-1.0, &ty("ap_ufixed<4,4,AP_TRN,AP_SAT_SYM>")),
+        (0, 0)
+    );
+    assert_eq!(
+        both_from_f64(16.0, &ty("ap_ufixed<4,4,AP_TRN,AP_SAT>")),
+        (15, 15)
+    );
 }
 
 /// §1.4: WRAP with N saturation bits, signed: on overflow the MSB takes the source's sign and
@@ -458,17 +546,20 @@ fn reference_wrap_with_saturation_bits_signed() {
 /// whatever the source's sign (hls4ml's bundled `ap_fixed_base.h::overflow_adjust` sets the
 /// unsigned mask to all ones unconditionally).
 ///
-/// KNOWN FAILING (bug in src/fixed/cast.rs `handle_overflow`: for unsigned targets it sets the
+/// Frozen regression (was a bug in src/fixed/cast.rs `handle_overflow`: for unsigned targets it sets the
 /// top N bits only for non-negative sources and clears them for negative ones).
 #[test]
 fn regression_wrap_sat_bits_unsigned_negative_source() {
     let t = ty("ap_ufixed<4,4,AP_TRN,AP_WRAP,2>");
     assert_eq!(both_cast(17, 0, &t), (0b1101, 0b1101)); // positive overflow: 11 | 01
-    // −1 is below the range: low 2 bits of −1 are 0b11, the top 2 bits are forced to ones.
+                                                        // −1 is below the range: low 2 bits of −1 are 0b11, the top 2 bits are forced to ones.
     assert_eq!(both_cast(-1, 0, &t), (0b1111, 0b1111));
     assert_eq!(both_from_f64(-6.0, &t), (0b1110, 0b1110));
     // The proptests' minimal failing inputs: ap_ufixed<1,0,AP_TRN,AP_WRAP,1> (F = 1).
-    let t = FixedType { sat_bits: 1, ..FixedType::fixed(1, 0, false) };
+    let t = FixedType {
+        sat_bits: 1,
+        ..FixedType::fixed(1, 0, false)
+    };
     assert_eq!(both_cast(-1, 93, &t), (1, 1)); // −2^-93 floors to −1 LSB: overflow, bit 0 := 1
     assert_eq!(both_from_f64(-5e-324, &t), (1, 1));
 }
@@ -476,7 +567,7 @@ fn regression_wrap_sat_bits_unsigned_negative_source() {
 /// `cast` of a zero mantissa with a left shift of 128 bits or more (target F ≥ source F + 128).
 /// The value is 0 in every type.
 ///
-/// KNOWN FAILING in debug/test builds (bug in src/fixed/cast.rs `shift_left`: `m == 0` takes the
+/// Frozen regression (was a bug in debug/test builds, in src/fixed/cast.rs `shift_left`: `m == 0` takes the
 /// `Rounded::Exact(m << k)` branch, and `0i128 << k` with k >= 128 panics with "attempt to shift
 /// left with overflow"; release builds mask the shift and happen to return 0).
 /// Frozen from `cast_matches_bigint_reference`.
@@ -496,12 +587,21 @@ fn reference_extremes() {
     assert_eq!(both_from_f64(-1e300, &sat), (-128, -128));
     assert_eq!(both_from_f64(1e-300, &sat), (0, 0));
     assert_eq!(both_from_f64(-1e-300, &sat), (-1, -1));
-    assert_eq!(both_from_f64(f64::from_bits(1), &ty("ap_fixed<8,4,AP_RND_INF,AP_SAT>")), (0, 0));
-    assert_eq!(both_from_f64(-f64::from_bits(1), &ty("ap_fixed<8,4,AP_TRN_ZERO,AP_SAT>")), (0, 0));
+    assert_eq!(
+        both_from_f64(f64::from_bits(1), &ty("ap_fixed<8,4,AP_RND_INF,AP_SAT>")),
+        (0, 0)
+    );
+    assert_eq!(
+        both_from_f64(-f64::from_bits(1), &ty("ap_fixed<8,4,AP_TRN_ZERO,AP_SAT>")),
+        (0, 0)
+    );
     assert_eq!(both_from_f64(1e300, &ty("ap_fixed<8,4>")), (0, 0));
     // 2^120 shifted left by 200 bits into a 126-bit wrap: all low bits are zero.
     let wide = ty("ap_fixed<126,-74>");
     assert_eq!(both_cast(1i128 << 120, 0, &wide), (0, 0));
     let wide_sat = ty("ap_fixed<126,-74,AP_TRN,AP_SAT>");
-    assert_eq!(both_cast(-(1i128 << 120), 0, &wide_sat), (-(1i128 << 125), -(1i128 << 125)));
+    assert_eq!(
+        both_cast(-(1i128 << 120), 0, &wide_sat),
+        (-(1i128 << 125), -(1i128 << 125))
+    );
 }

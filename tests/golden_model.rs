@@ -28,7 +28,13 @@ use std::path::Path;
 
 /// REFERENCE.md §3.1, literally: the bias cast to accum is the initial value; for i ascending,
 /// every product is cast to accum, then the sum is cast to accum; finally the cast to result.
-fn literal_dense(x: &[i128], x_ty: &FixedType, p: &DensePrecision, w: &Array2<i128>, b: &[i128]) -> Vec<i128> {
+fn literal_dense(
+    x: &[i128],
+    x_ty: &FixedType,
+    p: &DensePrecision,
+    w: &Array2<i128>,
+    b: &[i128],
+) -> Vec<i128> {
     let f_acc = p.accum.frac_bits();
     let f_prod = x_ty.frac_bits() + p.weight.frac_bits();
     (0..b.len())
@@ -64,11 +70,33 @@ fn overflow() -> impl Strategy<Value = Overflow> {
 /// Any mode combination: widths 2..=40, integer bits −4..=20, Q × O, WRAP saturation bits, and
 /// ap_int/ap_uint (whose written modes are ignored).
 fn layer_type() -> impl Strategy<Value = FixedType> {
-    (2u32..=40, -4i32..=20, any::<bool>(), quant(), overflow(), any::<u32>(), 0u8..10).prop_map(|(w, i, signed, q, o, raw_n, kind)| {
-        let sat_bits = if raw_n % 2 == 0 { 0 } else { (raw_n / 2) % (w + 1) };
-        let base = if kind == 0 { FixedType::int(w, signed) } else { FixedType::fixed(w, i, signed) };
-        FixedType { quant: q, overflow: o, sat_bits, ..base }
-    })
+    (
+        2u32..=40,
+        -4i32..=20,
+        any::<bool>(),
+        quant(),
+        overflow(),
+        any::<u32>(),
+        0u8..10,
+    )
+        .prop_map(|(w, i, signed, q, o, raw_n, kind)| {
+            let sat_bits = if raw_n % 2 == 0 {
+                0
+            } else {
+                (raw_n / 2) % (w + 1)
+            };
+            let base = if kind == 0 {
+                FixedType::int(w, signed)
+            } else {
+                FixedType::fixed(w, i, signed)
+            };
+            FixedType {
+                quant: q,
+                overflow: o,
+                sat_bits,
+                ..base
+            }
+        })
 }
 
 /// A mantissa of type `t`: its min or max, zero, ±1, a power of two, or uniform in range.
@@ -95,8 +123,17 @@ fn value_in(t: &FixedType, raw: u128, pick: u8) -> i128 {
 }
 
 fn values(t: FixedType, n: usize, zero_percent: u8) -> impl Strategy<Value = Vec<i128>> {
-    prop::collection::vec((any::<u128>(), any::<u8>(), 0u8..100), n)
-        .prop_map(move |v| v.into_iter().map(|(raw, pick, z)| if z < zero_percent { 0 } else { value_in(&t, raw, pick) }).collect())
+    prop::collection::vec((any::<u128>(), any::<u8>(), 0u8..100), n).prop_map(move |v| {
+        v.into_iter()
+            .map(|(raw, pick, z)| {
+                if z < zero_percent {
+                    0
+                } else {
+                    value_in(&t, raw, pick)
+                }
+            })
+            .collect()
+    })
 }
 
 fn bitlen(v: &BigInt) -> u64 {
@@ -107,10 +144,22 @@ fn bitlen(v: &BigInt) -> u64 {
 /// it (the Exact plan's condition): F = max(F_x + F_w, F_b) + extra_f, and the smallest width
 /// holding every reachable value plus `extra_w` bits. With `extra_w = 0` the range is tight, so
 /// the extreme codes (including the most negative one) are reachable. `None` if wider than 100.
-fn derived_accum(x_ty: &FixedType, w_ty: &FixedType, b_ty: &FixedType, w: &Array2<i128>, b: &[i128], extra_f: i32, extra_w: u32, unsigned_ok: bool) -> Option<(u32, i32, bool)> {
+fn derived_accum(
+    x_ty: &FixedType,
+    w_ty: &FixedType,
+    b_ty: &FixedType,
+    w: &Array2<i128>,
+    b: &[i128],
+    extra_f: i32,
+    extra_w: u32,
+    unsigned_ok: bool,
+) -> Option<(u32, i32, bool)> {
     let f_prod = x_ty.frac_bits() + w_ty.frac_bits();
     let f_acc = f_prod.max(b_ty.frac_bits()) + extra_f;
-    let (xlo, xhi) = (BigInt::from(x_ty.min_mantissa()), BigInt::from(x_ty.max_mantissa()));
+    let (xlo, xhi) = (
+        BigInt::from(x_ty.min_mantissa()),
+        BigInt::from(x_ty.max_mantissa()),
+    );
     let s_prod = BigInt::one() << (f_acc - f_prod) as u32;
     let s_bias = BigInt::one() << (f_acc - b_ty.frac_bits()) as u32;
     let (mut lo, mut hi) = (BigInt::zero(), BigInt::zero());
@@ -129,7 +178,11 @@ fn derived_accum(x_ty: &FixedType, w_ty: &FixedType, b_ty: &FixedType, w: &Array
     let signed = !(unsigned_ok && !lo.is_negative());
     let width = if signed {
         // Smallest W with −2^(W−1) <= lo and hi <= 2^(W−1) − 1.
-        let neg = if lo.is_negative() { bitlen(&(-&lo - 1)) + 1 } else { 1 };
+        let neg = if lo.is_negative() {
+            bitlen(&(-&lo - 1)) + 1
+        } else {
+            1
+        };
         let pos = bitlen(&hi) + 1;
         neg.max(pos)
     } else {
@@ -139,36 +192,122 @@ fn derived_accum(x_ty: &FixedType, w_ty: &FixedType, b_ty: &FixedType, w: &Array
     (width <= 100).then_some((width, width as i32 - f_acc, signed))
 }
 
+fn derived_overflow() -> impl Strategy<Value = Overflow> {
+    prop::sample::select(vec![
+        Overflow::Wrap,
+        Overflow::Sat,
+        Overflow::SatZero,
+        Overflow::SatSym,
+        Overflow::SatSym,
+    ])
+}
+
 fn dense_case() -> impl Strategy<Value = DenseCase> {
-    let types = (layer_type(), layer_type(), layer_type(), layer_type(), layer_type());
+    let types = (
+        layer_type(),
+        layer_type(),
+        layer_type(),
+        layer_type(),
+        layer_type(),
+    );
     // Small layers are over-represented: they make tight accumulators reach their extreme codes.
-    (prop_oneof![1usize..=3, 1usize..=24], prop_oneof![1usize..=2, 1usize..=8], types, 1usize..=4)
-        .prop_flat_map(|(n_in, n_out, (x_ty, w_ty, b_ty, acc_ty, res_ty), n_samples)| {
-            (
-                Just((x_ty, w_ty, b_ty, acc_ty, res_ty)),
-                values(w_ty, n_in * n_out, 30).prop_map(move |v| Array2::from_shape_vec((n_in, n_out), v).unwrap()),
-                values(b_ty, n_out, 10),
-                prop::collection::vec(values(x_ty, n_in, 5), n_samples),
-                (0u8..4, 0i32..=2, 1u32..=3, quant(), overflow(), any::<u32>(), any::<bool>()),
-            )
-        })
-        .prop_map(|((x_ty, w_ty, b_ty, acc_ty, res_ty), weights, bias, inputs, (kind, extra_f, extra_w, q, o, raw_n, uns))| {
-            // kind 0, 1: the random accumulator (mostly Sequential or Wrap);
-            // kind 2: a roomy derived one (Exact); kind 3: a tight derived one (Exact at the edges).
-            let derived = match kind {
-                2 => derived_accum(&x_ty, &w_ty, &b_ty, &weights, &bias, extra_f, extra_w, uns),
-                3 => derived_accum(&x_ty, &w_ty, &b_ty, &weights, &bias, 0, 0, uns),
-                _ => None,
-            };
-            let accum = match derived {
-                Some((w, i, signed)) => {
-                    let sat_bits = if raw_n % 2 == 0 { 0 } else { (raw_n / 2) % (w + 1) };
-                    FixedType { quant: q, overflow: o, sat_bits, ..FixedType::fixed(w, i, signed) }
+    (
+        prop_oneof![1usize..=3, 1usize..=24],
+        prop_oneof![1usize..=2, 1usize..=8],
+        types,
+        1usize..=4,
+    )
+        .prop_flat_map(
+            |(n_in, n_out, (x_ty, w_ty, b_ty, acc_ty, res_ty), n_samples)| {
+                (
+                    Just((x_ty, w_ty, b_ty, acc_ty, res_ty)),
+                    values(w_ty, n_in * n_out, 30)
+                        .prop_map(move |v| Array2::from_shape_vec((n_in, n_out), v).unwrap()),
+                    values(b_ty, n_out, 10),
+                    prop::collection::vec(values(x_ty, n_in, 5), n_samples),
+                    // Derived accumulators favour SAT_SYM, whose range excludes the most negative code.
+                    (
+                        0u8..5,
+                        0i32..=2,
+                        1u32..=3,
+                        quant(),
+                        derived_overflow(),
+                        any::<u32>(),
+                        any::<bool>(),
+                        any::<u64>(),
+                    ),
+                )
+            },
+        )
+        .prop_map(
+            |(
+                (x_ty, w_ty, b_ty, acc_ty, res_ty),
+                mut weights,
+                bias,
+                mut inputs,
+                (kind, extra_f, extra_w, q, o, raw_n, uns, raw_i),
+            )| {
+                // kind 0, 1: the random accumulator (mostly Sequential or Wrap);
+                // kind 2: a roomy derived one (Exact); kind 3: a tight derived one (Exact at the
+                // edges); kind 4: one-hot columns (each output reads one input) and a tight one.
+                // Always include the input type's extremes.
+                let n_in = weights.nrows();
+                inputs.push(vec![x_ty.min_mantissa(); n_in]);
+                inputs.push(vec![x_ty.max_mantissa(); n_in]);
+                if kind == 4 {
+                    for (j, mut col) in weights.columns_mut().into_iter().enumerate() {
+                        let keep = (raw_i as usize).wrapping_add(j * 7) % n_in;
+                        let kept = col
+                            .iter()
+                            .copied()
+                            .find(|&w| w != 0)
+                            .unwrap_or(1)
+                            .clamp(w_ty.min_mantissa(), w_ty.max_mantissa());
+                        col.fill(0);
+                        col[keep] = kept;
+                    }
                 }
-                None => acc_ty,
-            };
-            DenseCase { x_ty, p: DensePrecision { weight: w_ty, bias: b_ty, accum, result: res_ty }, weights, bias, inputs }
-        })
+                let derived = match kind {
+                    2 => derived_accum(&x_ty, &w_ty, &b_ty, &weights, &bias, extra_f, extra_w, uns),
+                    3 | 4 => derived_accum(&x_ty, &w_ty, &b_ty, &weights, &bias, 0, 0, uns),
+                    _ => None,
+                };
+                let accum = match derived {
+                    Some((w, i, signed)) => {
+                        let sat_bits = if raw_n % 2 == 0 {
+                            0
+                        } else {
+                            (raw_n / 2) % (w + 1)
+                        };
+                        FixedType {
+                            quant: q,
+                            overflow: o,
+                            sat_bits,
+                            ..FixedType::fixed(w, i, signed)
+                        }
+                    }
+                    None => acc_ty,
+                };
+                // kind 4 reads the accumulator through a result type that keeps every value.
+                let result = if kind == 4 {
+                    FixedType::fixed(accum.width + 2, accum.int_bits + 2, true)
+                } else {
+                    res_ty
+                };
+                DenseCase {
+                    x_ty,
+                    p: DensePrecision {
+                        weight: w_ty,
+                        bias: b_ty,
+                        accum,
+                        result,
+                    },
+                    weights,
+                    bias,
+                    inputs,
+                }
+            },
+        )
 }
 
 /// Which code path of `DenseKernel::run` a case takes (mirrors the kernel's i64 conditions; used
@@ -202,9 +341,20 @@ fn check_dense(c: &DenseCase) -> std::result::Result<AccumPlan, TestCaseError> {
     for x in &c.inputs {
         let want = literal_dense(x, &c.x_ty, &c.p, &c.weights, &c.bias);
         let crate_ref = reference::dense(x, &c.x_ty, &c.p, c.weights.view(), &c.bias);
-        prop_assert_eq!(&crate_ref, &want, "golden::reference::dense disagrees with the literal loop; x = {:?}", x);
+        prop_assert_eq!(
+            &crate_ref,
+            &want,
+            "golden::reference::dense disagrees with the literal loop; x = {:?}",
+            x
+        );
         let got = k.run(x);
-        prop_assert_eq!(&got, &want, "plan {:?} disagrees with the literal loop; x = {:?}", k.plan, x);
+        prop_assert_eq!(
+            &got,
+            &want,
+            "plan {:?} disagrees with the literal loop; x = {:?}",
+            k.plan,
+            x
+        );
         for &y in &got {
             prop_assert!(y >= c.p.result.min_mantissa() && y <= c.p.result.max_mantissa());
         }
@@ -213,7 +363,7 @@ fn check_dense(c: &DenseCase) -> std::result::Result<AccumPlan, TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1500, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 8000, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn dense_kernel_matches_literal_loop(c in dense_case()) {
@@ -234,8 +384,19 @@ fn dense_generator_covers_every_plan() {
         *seen.entry(path_of(&c, plan)).or_default() += 1;
     }
     eprintln!("plan coverage: {seen:?}");
-    for path in ["Exact/i64", "Exact/i128", "Wrap/i64/shl", "Wrap/i64/floor", "Wrap/i64/quantize", "Wrap/i128", "Sequential"] {
-        assert!(seen.get(path).copied().unwrap_or(0) > 0, "path {path} never taken: {seen:?}");
+    for path in [
+        "Exact/i64",
+        "Exact/i128",
+        "Wrap/i64/shl",
+        "Wrap/i64/floor",
+        "Wrap/i64/quantize",
+        "Wrap/i128",
+        "Sequential",
+    ] {
+        assert!(
+            seen.get(path).copied().unwrap_or(0) > 0,
+            "path {path} never taken: {seen:?}"
+        );
     }
 }
 
@@ -253,7 +414,12 @@ struct FloatLayer {
     b: Array1<f64>,
 }
 
-fn random_mlp(sizes: &[usize], w_scale: f32, b_scale: f32, seed: u64) -> (Vec<DenseLayer>, Vec<FloatLayer>) {
+fn random_mlp(
+    sizes: &[usize],
+    w_scale: f32,
+    b_scale: f32,
+    seed: u64,
+) -> (Vec<DenseLayer>, Vec<FloatLayer>) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut layers = Vec::new();
     let mut floats = Vec::new();
@@ -262,13 +428,26 @@ fn random_mlp(sizes: &[usize], w_scale: f32, b_scale: f32, seed: u64) -> (Vec<De
         let w = Array2::from_shape_fn((n_out, n_in), |_| rng.random_range(-w_scale..=w_scale));
         let b = Array1::from_shape_fn(n_out, |_| rng.random_range(-b_scale..=b_scale));
         let relu = k + 2 < sizes.len();
-        floats.push(FloatLayer { w: w.mapv(f64::from), b: b.mapv(f64::from) });
-        layers.push(DenseLayer { name: format!("fc{}", k + 1), weight: w, bias: Some(b), relu });
+        floats.push(FloatLayer {
+            w: w.mapv(f64::from),
+            b: b.mapv(f64::from),
+        });
+        layers.push(DenseLayer {
+            name: format!("fc{}", k + 1),
+            weight: w,
+            bias: Some(b),
+            relu,
+        });
     }
     (layers, floats)
 }
 
-fn compile_mlp(dir: &Path, sizes: &[usize], layers: &[DenseLayer], config: Option<&str>) -> rtlgen::driver::Compiled {
+fn compile_mlp(
+    dir: &Path,
+    sizes: &[usize],
+    layers: &[DenseLayer],
+    config: Option<&str>,
+) -> rtlgen::driver::Compiled {
     let model = modelgen::mlp(&[sizes[0]], layers, Style::Torch);
     let model_path = dir.join("mlp.onnx");
     std::fs::write(&model_path, modelgen::encode(&model)).unwrap();
@@ -277,7 +456,8 @@ fn compile_mlp(dir: &Path, sizes: &[usize], layers: &[DenseLayer], config: Optio
         std::fs::write(&p, text).unwrap();
         p
     });
-    rtlgen::driver::compile(&model_path, config_path.as_deref(), None).unwrap_or_else(|e| panic!("compile failed: {e}"))
+    rtlgen::driver::compile(&model_path, config_path.as_deref(), None)
+        .unwrap_or_else(|e| panic!("compile failed: {e}"))
 }
 
 fn step(t: &FixedType) -> f64 {
@@ -330,7 +510,11 @@ fn assert_no_overflow(v: f64, err: f64, t: &FixedType, what: &str) {
 /// plus one accum-cast error for the bias and per product (if they drop bits), the exact sum
 /// (checked not to overflow), and one result-cast error. ReLU is 1-Lipschitz and then adds its
 /// result cast error. A small relative slack covers the float64 reference's own rounding.
-fn float_forward_with_bound(golden: &GoldenModel, floats: &[FloatLayer], x: &[f64]) -> (Vec<f64>, Vec<f64>) {
+fn float_forward_with_bound(
+    golden: &GoldenModel,
+    floats: &[FloatLayer],
+    x: &[f64],
+) -> (Vec<f64>, Vec<f64>) {
     let mut a: Vec<f64> = x.to_vec();
     let mut e: Vec<f64> = vec![cast_error(&golden.input_type, None); x.len()];
     for (&v, &err) in a.iter().zip(&e) {
@@ -365,7 +549,12 @@ fn float_forward_with_bound(golden: &GoldenModel, floats: &[FloatLayer], x: &[f6
                     // then the sum is modular and only the final value matters.
                     assert_no_overflow(y, err, &p.accum, &format!("{} accumulator", k.name));
                     if p.accum.effective_overflow() != (Overflow::Wrap, 0) {
-                        assert_no_overflow(0.0, magnitude + err, &p.accum, &format!("{} partial sums", k.name));
+                        assert_no_overflow(
+                            0.0,
+                            magnitude + err,
+                            &p.accum,
+                            &format!("{} partial sums", k.name),
+                        );
                     }
                     assert_no_overflow(y, err, &p.result, &format!("{} output {j}", k.name));
                     out.push(y);
@@ -384,7 +573,11 @@ fn float_forward_with_bound(golden: &GoldenModel, floats: &[FloatLayer], x: &[f6
             }
         }
     }
-    assert_eq!(dense_k, floats.len(), "every Dense layer of the model is in the golden model");
+    assert_eq!(
+        dense_k,
+        floats.len(),
+        "every Dense layer of the model is in the golden model"
+    );
     (a, e)
 }
 
@@ -426,7 +619,9 @@ fn golden_matches_float64_with_wide_types() {
     let dir = tempfile::tempdir().unwrap();
     let (layers, floats) = random_mlp(&SIZES, 1.0, 1.0, 0x5eed_0001);
     let wide = "ap_fixed<40,16,AP_RND,AP_SAT>";
-    let config = format!(r#"{{"Model": {{"Precision": "{wide}", "ReuseFactor": 1, "Strategy": "Latency"}}}}"#);
+    let config = format!(
+        r#"{{"Model": {{"Precision": "{wide}", "ReuseFactor": 1, "Strategy": "Latency"}}}}"#
+    );
     let compiled = compile_mlp(dir.path(), &SIZES, &layers, Some(&config));
     let golden = &compiled.golden;
     // The configuration reached every variable (the bound below is derived from these types).
@@ -435,7 +630,12 @@ fn golden_matches_float64_with_wide_types() {
         match layer {
             Layer::Dense(k) => {
                 let p = &k.precision;
-                assert_eq!([p.weight, p.bias, p.accum, p.result], [ty(wide); 4], "{}", k.name);
+                assert_eq!(
+                    [p.weight, p.bias, p.accum, p.result],
+                    [ty(wide); 4],
+                    "{}",
+                    k.name
+                );
             }
             Layer::Relu { result, .. } => assert_eq!(*result, ty(wide)),
         }
@@ -443,9 +643,14 @@ fn golden_matches_float64_with_wide_types() {
     let x = random_inputs(64, SIZES[0], 1.0, 7);
     let (bound, largest) = compare_with_float(golden, &floats, &x);
     // The comparison is meaningful: the bound is tiny against the outputs.
-    assert!(bound < 1e-3 * largest && largest > 1.0, "bound {bound}, largest output {largest}");
+    assert!(
+        bound < 1e-3 * largest && largest > 1.0,
+        "bound {bound}, largest output {largest}"
+    );
     // Exact grid inputs including the input type's extremes (no input quantisation error).
-    let edge = Array2::from_shape_fn((4, SIZES[0]), |(s, i)| [0.0, 2f64.powi(-24), -2f64.powi(-24), 0.5][(s + i) % 4]);
+    let edge = Array2::from_shape_fn((4, SIZES[0]), |(s, i)| {
+        [0.0, 2f64.powi(-24), -2f64.powi(-24), 0.5][(s + i) % 4]
+    });
     compare_with_float(golden, &floats, &edge);
 }
 
@@ -463,12 +668,20 @@ fn golden_matches_float64_with_default_config() {
     assert_eq!(golden.input_type, default);
     for layer in &golden.layers {
         if let Layer::Dense(k) = layer {
-            assert_eq!([k.precision.weight, k.precision.bias], [default; 2], "{}", k.name);
+            assert_eq!(
+                [k.precision.weight, k.precision.bias],
+                [default; 2],
+                "{}",
+                k.name
+            );
         }
     }
     let x = random_inputs(64, sizes[0], 2.0, 11);
     let (bound, largest) = compare_with_float(golden, &floats, &x);
-    assert!(bound < 0.5 * largest, "bound {bound}, largest output {largest}");
+    assert!(
+        bound < 0.5 * largest,
+        "bound {bound}, largest output {largest}"
+    );
 }
 
 /// The default configuration on values that are all on the grids: inputs multiples of 2^-9,
@@ -492,11 +705,18 @@ fn golden_is_exact_on_grid_values_with_default_config() {
             }
         });
         let b = Array1::from_shape_fn(n_out, |_| rng.random_range(-256i32..=256) as f32 / 1024.0);
-        layers.push(DenseLayer { name: format!("fc{}", k + 1), weight: w, bias: Some(b), relu: k + 2 < SIZES.len() });
+        layers.push(DenseLayer {
+            name: format!("fc{}", k + 1),
+            weight: w,
+            bias: Some(b),
+            relu: k + 2 < SIZES.len(),
+        });
     }
     let compiled = compile_mlp(dir.path(), &SIZES, &layers, None);
     let golden = &compiled.golden;
-    let x = Array2::from_shape_fn((64, SIZES[0]), |_| rng.random_range(-16i32..=16) as f64 / 512.0);
+    let x = Array2::from_shape_fn((64, SIZES[0]), |_| {
+        rng.random_range(-16i32..=16) as f64 / 512.0
+    });
     let out = golden.run_batch(x.view()).unwrap();
     let f_out = golden.output_type.frac_bits();
     let limit = 32.0 - 2f64.powi(-10); // ap_fixed<16,6> max
@@ -507,8 +727,15 @@ fn golden_is_exact_on_grid_values_with_default_config() {
             a = (0..l.weight.nrows())
                 .map(|j| {
                     let b = l.bias.as_ref().unwrap()[j] as f64;
-                    let y = b + (0..a.len()).map(|i| a[i] * l.weight[[j, i]] as f64).sum::<f64>();
-                    assert!(y.abs() <= limit, "test precondition violated: {} output {j} = {y} overflows", l.name);
+                    let y = b
+                        + (0..a.len())
+                            .map(|i| a[i] * l.weight[[j, i]] as f64)
+                            .sum::<f64>();
+                    assert!(
+                        y.abs() <= limit,
+                        "test precondition violated: {} output {j} = {y} overflows",
+                        l.name
+                    );
                     if l.relu {
                         y.max(0.0)
                     } else {
@@ -518,11 +745,18 @@ fn golden_is_exact_on_grid_values_with_default_config() {
                 .collect();
         }
         for (j, &want) in a.iter().enumerate() {
-            assert_eq!(out[[s, j]] as f64 * 2f64.powi(-f_out), want, "sample {s} output {j}");
+            assert_eq!(
+                out[[s, j]] as f64 * 2f64.powi(-f_out),
+                want,
+                "sample {s} output {j}"
+            );
             largest = largest.max(want.abs());
         }
     }
-    assert!(largest > 1.0, "outputs too small to be a meaningful check: {largest}");
+    assert!(
+        largest > 1.0,
+        "outputs too small to be a meaningful check: {largest}"
+    );
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -546,7 +780,9 @@ fn run_batch_equals_per_sample_run() {
     let batch = golden.run_batch(x.view()).unwrap();
     assert_eq!(batch.dim(), (37, 5));
     for s in 0..x.nrows() {
-        let q = golden.quantize_input(s, x.row(s).as_slice().unwrap()).unwrap();
+        let q = golden
+            .quantize_input(s, x.row(s).as_slice().unwrap())
+            .unwrap();
         assert_eq!(batch.row(s).to_vec(), golden.run(&q), "sample {s}");
     }
     let fortran = x.t().to_owned();
@@ -568,9 +804,14 @@ fn non_finite_inputs_are_user_errors() {
             x[[s, i]] = bad;
             match compiled.golden.run_batch(x.view()) {
                 Err(Error::User(diags)) => assert!(!diags.is_empty()),
-                other => panic!("{bad} at sample {s}, element {i}: expected a user error, got {other:?}"),
+                other => {
+                    panic!("{bad} at sample {s}, element {i}: expected a user error, got {other:?}")
+                }
             }
-            match compiled.golden.quantize_input(s, x.row(s).as_slice().unwrap()) {
+            match compiled
+                .golden
+                .quantize_input(s, x.row(s).as_slice().unwrap())
+            {
                 Err(Error::User(diags)) => assert!(!diags.is_empty()),
                 other => panic!("quantize_input({bad}): expected a user error, got {other:?}"),
             }
@@ -583,7 +824,7 @@ fn non_finite_inputs_are_user_errors() {
 /// accum = ap_fixed<4,4,AP_TRN,AP_SAT_SYM> ([−8, 7]), x ∈ ap_fixed<2,2> = [−2, 1], w = 4, b = 1:
 /// for x = −2 the loop computes acc = 1, prod = cast(−8) = −7, acc = −6, y = −6.
 ///
-/// KNOWN FAILING (bug in src/analysis/accumulation.rs `exact_holds`: it checks products and
+/// Frozen regression (was a bug in src/analysis/accumulation.rs `exact_holds`: it checks products and
 /// partial sums against [min, max] of accum, but under SAT_SYM (signed) the identity range is
 /// [−max, max]; the Exact plan then computes 1 + (−8) = −7 and returns −7).
 #[test]
@@ -601,4 +842,36 @@ fn regression_exact_plan_sat_sym_product_at_most_negative_code() {
     assert_eq!(reference::dense(&[-2], &x_ty, &p, w.view(), &b), vec![-6]);
     let k = DenseKernel::new("fc", x_ty, p, w.view(), &b);
     assert_eq!(k.run(&[-2]), vec![-6], "plan {:?}", k.plan);
+}
+
+/// The minimal case `dense_kernel_matches_literal_loop` shrank to (frozen).
+/// x: ap_int<2> = −2; w: ap_uint<2> = 1; b: ap_fixed<9,8,AP_RND_CONV,AP_SAT,7> mantissa 1 (0.5);
+/// accum: ap_fixed<3,2,AP_TRN,AP_SAT_SYM> (F = 1, mantissas [−4, 3]);
+/// result: ap_fixed<32,7,AP_RND_INF,AP_SAT> (F = 25).
+/// Loop: acc = 1 (0.5); x·w = −2 → mantissa −4 = the most negative code → SAT_SYM gives −3;
+/// acc = −2 (−1.0); y = −2·2^24 = −33554432. The Exact plan gives 1 − 4 = −3 (−1.5) → −50331648.
+///
+/// Frozen regression: same bug as above (src/analysis/accumulation.rs `exact_holds`, SAT_SYM range).
+#[test]
+fn regression_exact_plan_sat_sym_frozen_proptest_case() {
+    let x_ty = FixedType::int(2, true);
+    let p = DensePrecision {
+        weight: FixedType::int(2, false),
+        bias: ty("ap_fixed<9,8,AP_RND_CONV,AP_SAT,7>"),
+        accum: ty("ap_fixed<3,2,AP_TRN,AP_SAT_SYM>"),
+        result: ty("ap_fixed<32,7,AP_RND_INF,AP_SAT>"),
+    };
+    let w = Array2::from_shape_vec((1, 1), vec![1i128]).unwrap();
+    let b = [1i128];
+    let want = vec![-2i128 << 24];
+    assert_eq!(literal_dense(&[-2], &x_ty, &p, &w, &b), want);
+    let k = DenseKernel::new("fc", x_ty, p, w.view(), &b);
+    for x in [[0i128], [1], [-1], [-2]] {
+        assert_eq!(
+            k.run(&x),
+            literal_dense(&x, &x_ty, &p, &w, &b),
+            "x = {x:?}, plan {:?}",
+            k.plan
+        );
+    }
 }

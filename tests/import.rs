@@ -10,9 +10,9 @@ use rtlgen::ir::Graph;
 use rtlgen::modelgen::{self, DenseLayer, Style};
 use rtlgen::onnx_proto::{
     attribute_proto::AttributeType, tensor_proto::DataLocation, tensor_proto::DataType,
-    tensor_shape_proto::dimension::Value as Dim, tensor_shape_proto::Dimension, type_proto, AttributeProto, GraphProto,
-    ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto, TensorShapeProto, TypeProto,
-    ValueInfoProto,
+    tensor_shape_proto::dimension::Value as Dim, tensor_shape_proto::Dimension, type_proto,
+    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto,
+    TensorProto, TensorShapeProto, TypeProto, ValueInfoProto,
 };
 use serde_json::json;
 
@@ -65,7 +65,13 @@ fn value_info(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
     }
 }
 
-fn node(name: &str, op: &str, inputs: &[&str], outputs: &[&str], attrs: Vec<AttributeProto>) -> NodeProto {
+fn node(
+    name: &str,
+    op: &str,
+    inputs: &[&str],
+    outputs: &[&str],
+    attrs: Vec<AttributeProto>,
+) -> NodeProto {
     NodeProto {
         name: Some(name.into()),
         op_type: Some(op.into()),
@@ -77,22 +83,40 @@ fn node(name: &str, op: &str, inputs: &[&str], outputs: &[&str], attrs: Vec<Attr
 }
 
 fn int_attr(name: &str, v: i64) -> AttributeProto {
-    AttributeProto { name: Some(name.into()), i: Some(v), r#type: Some(AttributeType::Int as i32), ..Default::default() }
+    AttributeProto {
+        name: Some(name.into()),
+        i: Some(v),
+        r#type: Some(AttributeType::Int as i32),
+        ..Default::default()
+    }
 }
 
 fn float_attr(name: &str, v: f32) -> AttributeProto {
-    AttributeProto { name: Some(name.into()), f: Some(v), r#type: Some(AttributeType::Float as i32), ..Default::default() }
+    AttributeProto {
+        name: Some(name.into()),
+        f: Some(v),
+        r#type: Some(AttributeType::Float as i32),
+        ..Default::default()
+    }
 }
 
 fn tensor_attr(name: &str, t: TensorProto) -> AttributeProto {
-    AttributeProto { name: Some(name.into()), t: Some(t), r#type: Some(AttributeType::Tensor as i32), ..Default::default() }
+    AttributeProto {
+        name: Some(name.into()),
+        t: Some(t),
+        r#type: Some(AttributeType::Tensor as i32),
+        ..Default::default()
+    }
 }
 
 fn model(graph: GraphProto, opset: i64) -> ModelProto {
     ModelProto {
         ir_version: Some(8),
         producer_name: Some("tests/import.rs".into()),
-        opset_import: vec![OperatorSetIdProto { domain: Some(String::new()), version: Some(opset) }],
+        opset_import: vec![OperatorSetIdProto {
+            domain: Some(String::new()),
+            version: Some(opset),
+        }],
         graph: Some(graph),
         ..Default::default()
     }
@@ -100,7 +124,9 @@ fn model(graph: GraphProto, opset: i64) -> ModelProto {
 
 /// Dyadic weights (multiples of 1/8 in [-1, 1]) so every product and sum is exact in wide types.
 fn weights(n_out: usize, n_in: usize, seed: usize) -> Array2<f32> {
-    Array2::from_shape_fn((n_out, n_in), |(o, i)| (((o * 7 + i * 3 + seed * 5) % 17) as f32 - 8.0) / 8.0)
+    Array2::from_shape_fn((n_out, n_in), |(o, i)| {
+        (((o * 7 + i * 3 + seed * 5) % 17) as f32 - 8.0) / 8.0
+    })
 }
 
 fn bias(n_out: usize, seed: usize) -> Array1<f32> {
@@ -109,16 +135,33 @@ fn bias(n_out: usize, seed: usize) -> Array1<f32> {
 
 /// Dyadic inputs (multiples of 1/16 in [-1, 1]).
 fn inputs(n: usize, width: usize) -> Array2<f64> {
-    Array2::from_shape_fn((n, width), |(s, i)| (((s * 11 + i * 5) % 33) as f64 - 16.0) / 16.0)
+    Array2::from_shape_fn((n, width), |(s, i)| {
+        (((s * 11 + i * 5) % 33) as f64 - 16.0) / 16.0
+    })
 }
 
-fn layer(name: &str, n_out: usize, n_in: usize, seed: usize, bias_on: bool, relu: bool) -> DenseLayer {
-    DenseLayer { name: name.into(), weight: weights(n_out, n_in, seed), bias: bias_on.then(|| bias(n_out, seed)), relu }
+fn layer(
+    name: &str,
+    n_out: usize,
+    n_in: usize,
+    seed: usize,
+    bias_on: bool,
+    relu: bool,
+) -> DenseLayer {
+    DenseLayer {
+        name: name.into(),
+        weight: weights(n_out, n_in, seed),
+        bias: bias_on.then(|| bias(n_out, seed)),
+        relu,
+    }
 }
 
 /// The two-layer torch MLP most tests start from: x[4] -> fc1 (4->3) -> relu1 -> fc2 (3->2) -> y.
 fn torch_mlp() -> (ModelProto, Vec<DenseLayer>) {
-    let layers = vec![layer("fc1", 3, 4, 1, true, true), layer("fc2", 2, 3, 2, true, false)];
+    let layers = vec![
+        layer("fc1", 3, 4, 1, true, true),
+        layer("fc2", 2, 3, 2, true, false),
+    ];
     (modelgen::mlp(&[4], &layers, Style::Torch), layers)
 }
 
@@ -132,7 +175,11 @@ fn wide() -> Config {
 
 fn lower_with(model: &ModelProto, cfg: &Config) -> (Graph, GoldenModel) {
     let mut graph = rtlgen::import::import(model).unwrap_or_else(|e| panic!("import failed: {e}"));
-    let mut ctx = rtlgen::passes::PassContext { config: cfg, notes: vec![], dump_after: None };
+    let mut ctx = rtlgen::passes::PassContext {
+        config: cfg,
+        notes: vec![],
+        dump_after: None,
+    };
     rtlgen::passes::run(&mut graph, &mut ctx).unwrap_or_else(|e| panic!("passes failed: {e}"));
     let golden = GoldenModel::compile(&graph).expect("golden model");
     (graph, golden)
@@ -168,7 +215,10 @@ fn mlp_ref(x: &Array2<f64>, layers: &[DenseLayer]) -> Array2<f64> {
 
 /// `(name, summary)` of each line of a dump, the `-> shape type` part dropped.
 fn dump_ops(g: &Graph) -> Vec<String> {
-    g.dump().lines().map(|l| l.split(" -> ").next().unwrap().to_owned()).collect()
+    g.dump()
+        .lines()
+        .map(|l| l.split(" -> ").next().unwrap().to_owned())
+        .collect()
 }
 
 /// The shapes on the edges leaving each node, in chain order.
@@ -196,7 +246,11 @@ fn import_diags(m: &ModelProto) -> Vec<Diagnostic> {
 fn pipeline_diags(m: &ModelProto) -> Vec<Diagnostic> {
     let cfg = Config::default();
     user_diags(rtlgen::import::import(m).and_then(|mut g| {
-        let mut ctx = rtlgen::passes::PassContext { config: &cfg, notes: vec![], dump_after: None };
+        let mut ctx = rtlgen::passes::PassContext {
+            config: &cfg,
+            notes: vec![],
+            dump_after: None,
+        };
         rtlgen::passes::run(&mut g, &mut ctx).map(|_| g)
     }))
 }
@@ -219,14 +273,39 @@ fn graph_mut(m: &mut ModelProto) -> &mut GraphProto {
 fn torch_gemm_trans_b_imports_as_a_chain_of_layers() {
     let (m, layers) = torch_mlp();
     let g = rtlgen::import::import(&m).unwrap();
-    assert_eq!(dump_ops(&g), ["x = input 'x' [4]", "fc1 = dense 4x3", "relu1 = relu", "fc2 = dense 3x2", "y = output 'y'"]);
+    assert_eq!(
+        dump_ops(&g),
+        [
+            "x = input 'x' [4]",
+            "fc1 = dense 4x3",
+            "relu1 = relu",
+            "fc2 = dense 3x2",
+            "y = output 'y'"
+        ]
+    );
     assert_eq!(dump_shapes(&g), ["[4]", "[3]", "[3]", "[2]"]);
-    assert!(g.dump().contains("untyped"), "imported edges carry no type yet:\n{}", g.dump());
+    assert!(
+        g.dump().contains("untyped"),
+        "imported edges carry no type yet:\n{}",
+        g.dump()
+    );
 
     let (g, golden) = lower(&m);
     assert!(!g.dump().contains("untyped"), "{}", g.dump());
-    assert!(g.dump().contains("fc1 = dense 4x3 weight ap_fixed<40,16> bias ap_fixed<40,16>"), "{}", g.dump());
-    assert_eq!((golden.n_inputs(), golden.output_width(), golden.layers.len()), (4, 2, 3));
+    assert!(
+        g.dump()
+            .contains("fc1 = dense 4x3 weight ap_fixed<40,16> bias ap_fixed<40,16>"),
+        "{}",
+        g.dump()
+    );
+    assert_eq!(
+        (
+            golden.n_inputs(),
+            golden.output_width(),
+            golden.layers.len()
+        ),
+        (4, 2, 3)
+    );
     let x = inputs(9, 4);
     assert_eq!(predict(&golden, &x), mlp_ref(&x, &layers));
 }
@@ -242,9 +321,17 @@ fn torch_gemm_under_default_precision_matches_floats_on_the_grid() {
 }
 
 /// A hand-built Gemm layer `x[n_in] -> y[n_out]` with the given weights initializer and attributes.
-fn single_gemm(b_dims: &[usize], b_values: &[f32], c: Option<&[f32]>, attrs: Vec<AttributeProto>) -> ModelProto {
+fn single_gemm(
+    b_dims: &[usize],
+    b_values: &[f32],
+    c: Option<&[f32]>,
+    attrs: Vec<AttributeProto>,
+) -> ModelProto {
     let n_out = c.map_or(0, |c| c.len());
-    let mut g = GraphProto { name: Some("g".into()), ..Default::default() };
+    let mut g = GraphProto {
+        name: Some("g".into()),
+        ..Default::default()
+    };
     g.initializer.push(f32_tensor("W", b_dims, b_values));
     let mut ins = vec!["x", "W"];
     if let Some(c) = c {
@@ -263,16 +350,27 @@ fn gemm_without_trans_b_takes_n_in_by_n_out_weights() {
     let wt = w.t().to_owned(); // (n_in, n_out) as stored
     let b = bias(3, 3);
     let flat: Vec<f32> = wt.iter().copied().collect();
-    let m = single_gemm(&[4, 3], &flat, Some(b.as_slice().unwrap()), vec![int_attr("transB", 0)]);
+    let m = single_gemm(
+        &[4, 3],
+        &flat,
+        Some(b.as_slice().unwrap()),
+        vec![int_attr("transB", 0)],
+    );
     let (g, golden) = lower(&m);
     assert_eq!(dump_ops(&g), ["x = input 'x' [4]", "fc = dense 4x3 weight ap_fixed<40,16> bias ap_fixed<40,16> accum ap_fixed<40,16> result ap_fixed<40,16>", "y = output 'y'"]);
     let x = inputs(7, 4);
-    assert_eq!(predict(&golden, &x), dense_ref(&x, &w.mapv(f64::from), Some(&b.mapv(f64::from)), false));
+    assert_eq!(
+        predict(&golden, &x),
+        dense_ref(&x, &w.mapv(f64::from), Some(&b.mapv(f64::from)), false)
+    );
 
     // The attribute absent means transB = 0 as well.
     let m = single_gemm(&[4, 3], &flat, Some(b.as_slice().unwrap()), vec![]);
     let (_, golden) = lower(&m);
-    assert_eq!(predict(&golden, &x), dense_ref(&x, &w.mapv(f64::from), Some(&b.mapv(f64::from)), false));
+    assert_eq!(
+        predict(&golden, &x),
+        dense_ref(&x, &w.mapv(f64::from), Some(&b.mapv(f64::from)), false)
+    );
 }
 
 #[test]
@@ -280,7 +378,16 @@ fn gemm_alpha_and_beta_are_folded_into_weights_and_bias() {
     let w = weights(3, 4, 4);
     let b = bias(3, 4);
     let flat: Vec<f32> = w.iter().copied().collect();
-    let m = single_gemm(&[3, 4], &flat, Some(b.as_slice().unwrap()), vec![int_attr("transB", 1), float_attr("alpha", 0.5), float_attr("beta", 2.0)]);
+    let m = single_gemm(
+        &[3, 4],
+        &flat,
+        Some(b.as_slice().unwrap()),
+        vec![
+            int_attr("transB", 1),
+            float_attr("alpha", 0.5),
+            float_attr("beta", 2.0),
+        ],
+    );
     let (_, golden) = lower(&m);
     let x = inputs(8, 4);
     // Independent: scale the float parameters first, then compute.
@@ -289,7 +396,10 @@ fn gemm_alpha_and_beta_are_folded_into_weights_and_bias() {
     let want = dense_ref(&x, &ws, Some(&bs), false);
     assert_eq!(predict(&golden, &x), want);
     // And it is not what the unscaled layer computes (the attributes are not ignored).
-    assert_ne!(want, dense_ref(&x, &w.mapv(f64::from), Some(&b.mapv(f64::from)), false));
+    assert_ne!(
+        want,
+        dense_ref(&x, &w.mapv(f64::from), Some(&b.mapv(f64::from)), false)
+    );
 }
 
 #[test]
@@ -301,7 +411,10 @@ fn gemm_without_c_has_no_bias() {
     let (g, golden) = lower(&m);
     assert_eq!(dump_shapes(&g), ["[4]", "[3]"]);
     let x = inputs(6, 4);
-    assert_eq!(predict(&golden, &x), dense_ref(&x, &w.mapv(f64::from), None, false));
+    assert_eq!(
+        predict(&golden, &x),
+        dense_ref(&x, &w.mapv(f64::from), None, false)
+    );
     // Zero input gives exactly zero output: no bias was invented.
     let zero = Array2::zeros((1, 4));
     assert!(predict(&golden, &zero).iter().all(|&v| v == 0.0));
@@ -309,12 +422,23 @@ fn gemm_without_c_has_no_bias() {
 
 #[test]
 fn tf2onnx_matmul_add_fuses_into_dense_layers() {
-    let layers = vec![layer("dense", 5, 6, 6, true, true), layer("dense_1", 2, 5, 7, true, false)];
+    let layers = vec![
+        layer("dense", 5, 6, 6, true, true),
+        layer("dense_1", 2, 5, 7, true, false),
+    ];
     let m = modelgen::mlp(&[6], &layers, Style::TfMatMulAdd);
     let g = rtlgen::import::import(&m).unwrap();
     assert_eq!(
         dump_ops(&g),
-        ["x = input 'x' [6]", "dense = dense 6x5", "dense_2 = bias_add 5", "relu1 = relu", "dense_1 = dense 5x2", "dense_1_2 = bias_add 2", "y = output 'y'"]
+        [
+            "x = input 'x' [6]",
+            "dense = dense 6x5",
+            "dense_2 = bias_add 5",
+            "relu1 = relu",
+            "dense_1 = dense 5x2",
+            "dense_1_2 = bias_add 2",
+            "y = output 'y'"
+        ]
     );
     let (g, golden) = lower(&m);
     let ops = dump_ops(&g);
@@ -327,9 +451,16 @@ fn tf2onnx_matmul_add_fuses_into_dense_layers() {
 
 #[test]
 fn tf2onnx_add_with_the_constant_first_is_the_same_bias() {
-    let layers = vec![layer("dense", 5, 6, 8, true, true), layer("dense_1", 2, 5, 9, true, false)];
+    let layers = vec![
+        layer("dense", 5, 6, 8, true, true),
+        layer("dense_1", 2, 5, 9, true, false),
+    ];
     let mut m = modelgen::mlp(&[6], &layers, Style::TfMatMulAdd);
-    for n in graph_mut(&mut m).node.iter_mut().filter(|n| n.op_type() == "Add") {
+    for n in graph_mut(&mut m)
+        .node
+        .iter_mut()
+        .filter(|n| n.op_type() == "Add")
+    {
         n.input.swap(0, 1);
     }
     let (_, golden) = lower(&m);
@@ -341,7 +472,10 @@ fn tf2onnx_add_with_the_constant_first_is_the_same_bias() {
 fn matmul_without_add_is_a_bias_free_dense() {
     let layers = vec![layer("dense", 3, 4, 10, false, false)];
     let m = modelgen::mlp(&[4], &layers, Style::TfMatMulAdd);
-    assert!(graph_mut(&mut m.clone()).node.iter().all(|n| n.op_type() != "Add"));
+    assert!(graph_mut(&mut m.clone())
+        .node
+        .iter()
+        .all(|n| n.op_type() != "Add"));
     let (g, golden) = lower(&m);
     assert_eq!(dump_shapes(&g), ["[4]", "[3]"]);
     let x = inputs(6, 4);
@@ -363,12 +497,25 @@ fn image_inputs(n: usize) -> Array2<f64> {
 fn flatten_of_an_image_input() {
     let layers = image_layers();
     let m = modelgen::mlp(&[1, 28, 28], &layers, Style::Torch);
-    assert!(m.graph.as_ref().unwrap().node.iter().any(|n| n.op_type() == "Flatten"));
+    assert!(m
+        .graph
+        .as_ref()
+        .unwrap()
+        .node
+        .iter()
+        .any(|n| n.op_type() == "Flatten"));
     let g = rtlgen::import::import(&m).unwrap();
     assert_eq!(dump_ops(&g)[0], "x = input 'x' [1, 28, 28]");
-    assert_eq!(dump_shapes(&g), ["[1, 28, 28]", "[784]", "[4]", "[4]", "[2]"]);
+    assert_eq!(
+        dump_shapes(&g),
+        ["[1, 28, 28]", "[784]", "[4]", "[4]", "[2]"]
+    );
     let (g, golden) = lower(&m);
-    assert_eq!(dump_shapes(&g), ["[784]", "[4]", "[4]", "[2]"], "the Flatten is dropped");
+    assert_eq!(
+        dump_shapes(&g),
+        ["[784]", "[4]", "[4]", "[2]"],
+        "the Flatten is dropped"
+    );
     assert_eq!(golden.input_shape, vec![1, 28, 28]);
     assert_eq!((golden.n_inputs(), golden.output_width()), (784, 2));
     let x = image_inputs(3);
@@ -381,12 +528,31 @@ fn reshape_model(target: &[i64], via_constant: bool) -> (ModelProto, Vec<DenseLa
     let layers = image_layers();
     let mut m = modelgen::mlp(&[1, 28, 28], &layers, Style::Torch);
     let g = graph_mut(&mut m);
-    let pos = g.node.iter().position(|n| n.op_type() == "Flatten").unwrap();
+    let pos = g
+        .node
+        .iter()
+        .position(|n| n.op_type() == "Flatten")
+        .unwrap();
     let out = g.node[pos].output[0].clone();
-    g.node[pos] = node("/Reshape", "Reshape", &["x", "/Constant_output_0"], &[&out], vec![]);
+    g.node[pos] = node(
+        "/Reshape",
+        "Reshape",
+        &["x", "/Constant_output_0"],
+        &[&out],
+        vec![],
+    );
     let shape = i64_tensor("/Constant_output_0", target);
     if via_constant {
-        g.node.insert(pos, node("/Constant", "Constant", &[], &["/Constant_output_0"], vec![tensor_attr("value", shape)]));
+        g.node.insert(
+            pos,
+            node(
+                "/Constant",
+                "Constant",
+                &[],
+                &["/Constant_output_0"],
+                vec![tensor_attr("value", shape)],
+            ),
+        );
     } else {
         g.initializer.push(shape);
     }
@@ -398,12 +564,21 @@ fn reshape_with_a_constant_shape() {
     for target in [[-1i64, 784], [0, -1], [1, 784]] {
         for via_constant in [false, true] {
             let (m, layers) = reshape_model(&target, via_constant);
-            let g = rtlgen::import::import(&m).unwrap_or_else(|e| panic!("{target:?} constant={via_constant}: {e}"));
-            assert_eq!(dump_shapes(&g)[1], "[784]", "{target:?} constant={via_constant}");
+            let g = rtlgen::import::import(&m)
+                .unwrap_or_else(|e| panic!("{target:?} constant={via_constant}: {e}"));
+            assert_eq!(
+                dump_shapes(&g)[1],
+                "[784]",
+                "{target:?} constant={via_constant}"
+            );
             let (_, golden) = lower(&m);
             assert_eq!(golden.n_inputs(), 784);
             let x = image_inputs(2);
-            assert_eq!(predict(&golden, &x), mlp_ref(&x, &layers), "{target:?} constant={via_constant}");
+            assert_eq!(
+                predict(&golden, &x),
+                mlp_ref(&x, &layers),
+                "{target:?} constant={via_constant}"
+            );
         }
     }
 }
@@ -413,18 +588,46 @@ fn identity_and_dropout_in_the_middle_are_transparent() {
     let (mut m, layers) = torch_mlp();
     let g = graph_mut(&mut m);
     // relu1 -> Identity -> Dropout(ratio, training_mode constants; mask output unused) -> fc2
-    let relu_out = g.node.iter().find(|n| n.op_type() == "Relu").unwrap().output[0].clone();
+    let relu_out = g
+        .node
+        .iter()
+        .find(|n| n.op_type() == "Relu")
+        .unwrap()
+        .output[0]
+        .clone();
     let fc2 = g.node.iter().position(|n| n.name() == "/fc2/Gemm").unwrap();
     g.node[fc2].input[0] = "/dropout/Dropout_output_0".into();
     g.initializer.push(f32_tensor("ratio", &[], &[0.25]));
-    g.node.insert(fc2, node("/dropout/Dropout", "Dropout", &["/id/Identity_output_0", "ratio"], &["/dropout/Dropout_output_0", "mask"], vec![]));
-    g.node.insert(fc2, node("/id/Identity", "Identity", &[&relu_out], &["/id/Identity_output_0"], vec![]));
+    g.node.insert(
+        fc2,
+        node(
+            "/dropout/Dropout",
+            "Dropout",
+            &["/id/Identity_output_0", "ratio"],
+            &["/dropout/Dropout_output_0", "mask"],
+            vec![],
+        ),
+    );
+    g.node.insert(
+        fc2,
+        node(
+            "/id/Identity",
+            "Identity",
+            &[&relu_out],
+            &["/id/Identity_output_0"],
+            vec![],
+        ),
+    );
     let imported = rtlgen::import::import(&m).unwrap();
     assert_eq!(dump_ops(&imported).len(), 7, "{}", imported.dump());
     let (g, golden) = lower(&m);
     assert_eq!(dump_ops(&g), ["x = input 'x' [4]", "fc1 = dense 4x3 weight ap_fixed<40,16> bias ap_fixed<40,16> accum ap_fixed<40,16> result ap_fixed<40,16>", "relu1 = relu", "fc2 = dense 3x2 weight ap_fixed<40,16> bias ap_fixed<40,16> accum ap_fixed<40,16> result ap_fixed<40,16>", "y = output 'y'"]);
     let x = inputs(9, 4);
-    assert_eq!(predict(&golden, &x), mlp_ref(&x, &layers), "Dropout must not scale at inference");
+    assert_eq!(
+        predict(&golden, &x),
+        mlp_ref(&x, &layers),
+        "Dropout must not scale at inference"
+    );
 }
 
 #[test]
@@ -444,7 +647,11 @@ fn initializers_also_listed_as_graph_inputs() {
     // Older exporters (ir_version < 4) list every initializer among the graph inputs.
     let (mut m, layers) = torch_mlp();
     let g = graph_mut(&mut m);
-    let extra: Vec<ValueInfoProto> = g.initializer.iter().map(|t| value_info(t.name(), &[Some(1)])).collect();
+    let extra: Vec<ValueInfoProto> = g
+        .initializer
+        .iter()
+        .map(|t| value_info(t.name(), &[Some(1)]))
+        .collect();
     g.input.extend(extra);
     let (_, golden) = lower(&m);
     let x = inputs(3, 4);
@@ -487,13 +694,37 @@ fn compile_through_files() {
 #[test]
 fn every_unsupported_op_and_bad_attribute_is_reported_at_once() {
     // x[16] -> /fc1/Gemm(transA=1) -> /conv/Conv -> /act/Sigmoid -> /head/Softmax -> y
-    let mut g = GraphProto { name: Some("g".into()), ..Default::default() };
-    g.initializer.push(f32_tensor("fc1.weight", &[8, 16], &vec![0.5; 128]));
-    g.initializer.push(f32_tensor("conv.weight", &[1, 1, 1], &[1.0]));
-    g.node.push(node("/fc1/Gemm", "Gemm", &["x", "fc1.weight"], &["h1"], vec![int_attr("transA", 1), int_attr("transB", 1)]));
-    g.node.push(node("/conv/Conv", "Conv", &["h1", "conv.weight"], &["h2"], vec![]));
-    g.node.push(node("/act/Sigmoid", "Sigmoid", &["h2"], &["h3"], vec![]));
-    g.node.push(node("/head/Softmax", "Softmax", &["h3"], &["y"], vec![int_attr("axis", 1)]));
+    let mut g = GraphProto {
+        name: Some("g".into()),
+        ..Default::default()
+    };
+    g.initializer
+        .push(f32_tensor("fc1.weight", &[8, 16], &vec![0.5; 128]));
+    g.initializer
+        .push(f32_tensor("conv.weight", &[1, 1, 1], &[1.0]));
+    g.node.push(node(
+        "/fc1/Gemm",
+        "Gemm",
+        &["x", "fc1.weight"],
+        &["h1"],
+        vec![int_attr("transA", 1), int_attr("transB", 1)],
+    ));
+    g.node.push(node(
+        "/conv/Conv",
+        "Conv",
+        &["h1", "conv.weight"],
+        &["h2"],
+        vec![],
+    ));
+    g.node
+        .push(node("/act/Sigmoid", "Sigmoid", &["h2"], &["h3"], vec![]));
+    g.node.push(node(
+        "/head/Softmax",
+        "Softmax",
+        &["h3"],
+        &["y"],
+        vec![int_attr("axis", 1)],
+    ));
     g.input.push(value_info("x", &[None, Some(16)]));
     g.output.push(value_info("y", &[None, Some(8)]));
     let diags = import_diags(&model(g, 13));
@@ -504,7 +735,11 @@ fn every_unsupported_op_and_bad_attribute_is_reported_at_once() {
     assert_eq!(gemm.subject, "attribute 'transA'");
     assert!(gemm.expected.starts_with('0'), "{gemm:?}");
     assert_eq!(gemm.found, "1");
-    for (name, op) in [("/conv/Conv", "Conv"), ("/act/Sigmoid", "Sigmoid"), ("/head/Softmax", "Softmax")] {
+    for (name, op) in [
+        ("/conv/Conv", "Conv"),
+        ("/act/Sigmoid", "Sigmoid"),
+        ("/head/Softmax", "Softmax"),
+    ] {
         let d = find(&diags, name, "op type");
         assert_eq!(d.op.as_deref(), Some(op));
         assert!(d.found.contains(op), "{d:?}");
@@ -515,7 +750,12 @@ fn every_unsupported_op_and_bad_attribute_is_reported_at_once() {
     // The rendered message names every node too.
     let text = Error::User(diags).to_string();
     assert!(text.starts_with("4 problems found:"), "{text}");
-    for s in ["/fc1/Gemm (Gemm)", "/conv/Conv (Conv)", "/act/Sigmoid (Sigmoid)", "/head/Softmax (Softmax)"] {
+    for s in [
+        "/fc1/Gemm (Gemm)",
+        "/conv/Conv (Conv)",
+        "/act/Sigmoid (Sigmoid)",
+        "/head/Softmax (Softmax)",
+    ] {
         assert!(text.contains(s), "{s} missing from\n{text}");
     }
 }
@@ -538,9 +778,13 @@ fn unnamed_nodes_are_still_located() {
 #[test]
 fn weights_computed_from_the_input_are_rejected() {
     // MatMul(W, x): the constant is in the activation's slot and the activation in the weights'.
-    let mut g = GraphProto { name: Some("g".into()), ..Default::default() };
+    let mut g = GraphProto {
+        name: Some("g".into()),
+        ..Default::default()
+    };
     g.initializer.push(f32_tensor("W", &[3, 4], &[0.25; 12]));
-    g.node.push(node("mm", "MatMul", &["W", "x"], &["y"], vec![]));
+    g.node
+        .push(node("mm", "MatMul", &["W", "x"], &["y"], vec![]));
     g.input.push(value_info("x", &[None, Some(4)]));
     g.output.push(value_info("y", &[None, Some(3)]));
     let diags = import_diags(&model(g, 13));
@@ -571,7 +815,10 @@ fn a_two_dimensional_input_needs_a_flatten_before_gemm() {
     let (mut m, _) = torch_mlp();
     graph_mut(&mut m).input[0] = value_info("x", &[None, Some(2), Some(2)]);
     let d = &import_diags(&m)[0];
-    assert_eq!((d.location.as_str(), d.op.as_deref()), ("/fc1/Gemm", Some("Gemm")));
+    assert_eq!(
+        (d.location.as_str(), d.op.as_deref()),
+        ("/fc1/Gemm", Some("Gemm"))
+    );
     assert!(d.found.contains("[2, 2]"), "{d:?}");
 }
 
@@ -580,7 +827,10 @@ fn reshape_with_a_computed_shape_is_rejected() {
     let (mut m, _) = reshape_model(&[-1, 784], false);
     let g = graph_mut(&mut m);
     g.initializer.retain(|t| t.name() != "/Constant_output_0");
-    g.node.insert(0, node("/Shape", "Shape", &["x"], &["/Constant_output_0"], vec![]));
+    g.node.insert(
+        0,
+        node("/Shape", "Shape", &["x"], &["/Constant_output_0"], vec![]),
+    );
     let diags = import_diags(&m);
     let d = find(&diags, "/Reshape", "input 1 (shape)");
     assert_eq!(d.op.as_deref(), Some("Reshape"));
@@ -600,7 +850,9 @@ fn reshape_that_moves_elements_into_the_batch_is_rejected() {
 #[test]
 fn two_graph_inputs_are_rejected() {
     let (mut m, _) = torch_mlp();
-    graph_mut(&mut m).input.push(value_info("x2", &[None, Some(4)]));
+    graph_mut(&mut m)
+        .input
+        .push(value_info("x2", &[None, Some(4)]));
     let diags = import_diags(&m);
     let d = find(&diags, "graph", "inputs");
     assert!(d.expected.contains("one"), "{d:?}");
@@ -613,7 +865,8 @@ fn a_branching_graph_is_rejected() {
     let (mut m, _) = torch_mlp();
     let g = graph_mut(&mut m);
     let h = g.node[0].output[0].clone();
-    g.node.push(node("/side/Relu", "Relu", &[&h], &["side"], vec![]));
+    g.node
+        .push(node("/side/Relu", "Relu", &[&h], &["side"], vec![]));
     let diags = import_diags(&m);
     let d = find(&diags, &format!("tensor '{h}'"), "consumers");
     assert!(d.expected.contains("one consumer"), "{d:?}");
@@ -628,11 +881,15 @@ fn a_skip_connection_is_rejected() {
     g.node[1].input[0] = "h".into();
     let relu_out = g.node[1].output[0].clone();
     g.node.truncate(2);
-    g.node.push(node("/add/Add", "Add", &[&relu_out, "h"], &["y"], vec![]));
+    g.node
+        .push(node("/add/Add", "Add", &[&relu_out, "h"], &["y"], vec![]));
     g.output[0] = value_info("y", &[None, Some(3)]);
     let diags = import_diags(&m);
     find(&diags, "tensor 'h'", "consumers");
-    let add = diags.iter().find(|d| d.location == "/add/Add").unwrap_or_else(|| panic!("{diags:#?}"));
+    let add = diags
+        .iter()
+        .find(|d| d.location == "/add/Add")
+        .unwrap_or_else(|| panic!("{diags:#?}"));
     assert_eq!(add.op.as_deref(), Some("Add"));
 }
 
@@ -640,12 +897,22 @@ fn a_skip_connection_is_rejected() {
 fn external_data_is_rejected() {
     let (mut m, _) = torch_mlp();
     let g = graph_mut(&mut m);
-    let t = g.initializer.iter_mut().find(|t| t.name() == "fc1.weight").unwrap();
+    let t = g
+        .initializer
+        .iter_mut()
+        .find(|t| t.name() == "fc1.weight")
+        .unwrap();
     t.raw_data = None;
     t.data_location = Some(DataLocation::External as i32);
     t.external_data = vec![
-        StringStringEntryProto { key: Some("location".into()), value: Some("weights.bin".into()) },
-        StringStringEntryProto { key: Some("offset".into()), value: Some("0".into()) },
+        StringStringEntryProto {
+            key: Some("location".into()),
+            value: Some("weights.bin".into()),
+        },
+        StringStringEntryProto {
+            key: Some("offset".into()),
+            value: Some("0".into()),
+        },
     ];
     let diags = import_diags(&m);
     let d = find(&diags, "initializer 'fc1.weight'", "data");
@@ -661,28 +928,45 @@ fn unsupported_opsets_are_rejected() {
         assert_eq!(diags.len(), 1, "{diags:#?}");
         let d = find(&diags, "model", "opset");
         assert_eq!(d.found, opset.to_string());
-        assert!(d.expected.contains('9') && d.expected.contains("23"), "{d:?}");
+        assert!(
+            d.expected.contains('9') && d.expected.contains("23"),
+            "{d:?}"
+        );
     }
     // Other domains' opsets are not the default domain's business.
     let (mut m, _) = torch_mlp();
-    m.opset_import.push(OperatorSetIdProto { domain: Some("com.microsoft".into()), version: Some(1) });
+    m.opset_import.push(OperatorSetIdProto {
+        domain: Some("com.microsoft".into()),
+        version: Some(1),
+    });
     rtlgen::import::import(&m).unwrap();
 }
 
 #[test]
 fn a_node_of_another_domain_is_rejected() {
     let (mut m, _) = torch_mlp();
-    let relu = graph_mut(&mut m).node.iter_mut().find(|n| n.op_type() == "Relu").unwrap();
+    let relu = graph_mut(&mut m)
+        .node
+        .iter_mut()
+        .find(|n| n.op_type() == "Relu")
+        .unwrap();
     relu.domain = Some("qonnx.custom_op.general".into());
     let d = &import_diags(&m)[0];
-    assert_eq!((d.location.as_str(), d.subject.as_str()), ("/relu1/Relu", "domain"));
+    assert_eq!(
+        (d.location.as_str(), d.subject.as_str()),
+        ("/relu1/Relu", "domain")
+    );
 }
 
 #[test]
 fn a_file_that_is_not_protobuf() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.onnx");
-    std::fs::write(&path, b"\xff\xff\xff\xff this is not an ONNX model \x00\x01").unwrap();
+    std::fs::write(
+        &path,
+        b"\xff\xff\xff\xff this is not an ONNX model \x00\x01",
+    )
+    .unwrap();
     let diags = user_diags(rtlgen::import::load(&path));
     assert_eq!(diags.len(), 1);
     assert_eq!(diags[0].location, path.display().to_string());
@@ -709,13 +993,26 @@ fn an_add_not_after_a_matmul_is_rejected() {
     let g = graph_mut(&mut m);
     let fc2 = g.node.iter().position(|n| n.name() == "/fc2/Gemm").unwrap();
     let relu_out = g.node[fc2].input[0].clone();
-    g.initializer.push(f32_tensor("shift", &[3], &[0.5, 0.25, -0.5]));
+    g.initializer
+        .push(f32_tensor("shift", &[3], &[0.5, 0.25, -0.5]));
     g.node[fc2].input[0] = "/add/Add_output_0".into();
-    g.node.insert(fc2, node("/add/Add", "Add", &[&relu_out, "shift"], &["/add/Add_output_0"], vec![]));
+    g.node.insert(
+        fc2,
+        node(
+            "/add/Add",
+            "Add",
+            &[&relu_out, "shift"],
+            &["/add/Add_output_0"],
+            vec![],
+        ),
+    );
     rtlgen::import::import(&m).expect("the importer accepts the Add itself");
     let diags = pipeline_diags(&m);
     assert_eq!(diags.len(), 1, "{diags:#?}");
-    assert_eq!((diags[0].location.as_str(), diags[0].op.as_deref()), ("/add/Add", Some("Add")));
+    assert_eq!(
+        (diags[0].location.as_str(), diags[0].op.as_deref()),
+        ("/add/Add", Some("Add"))
+    );
     assert!(diags[0].expected.contains("MatMul"), "{:?}", diags[0]);
 
     // After a Gemm that already has a bias: also not fusable.
@@ -723,10 +1020,23 @@ fn an_add_not_after_a_matmul_is_rejected() {
     let g = graph_mut(&mut m);
     let gemm_out = g.node[0].output[0].clone();
     g.node[1].input[0] = "/add/Add_output_0".into();
-    g.initializer.push(f32_tensor("shift", &[3], &[0.5, 0.25, -0.5]));
-    g.node.insert(1, node("/add/Add", "Add", &[&gemm_out, "shift"], &["/add/Add_output_0"], vec![]));
+    g.initializer
+        .push(f32_tensor("shift", &[3], &[0.5, 0.25, -0.5]));
+    g.node.insert(
+        1,
+        node(
+            "/add/Add",
+            "Add",
+            &[&gemm_out, "shift"],
+            &["/add/Add_output_0"],
+            vec![],
+        ),
+    );
     let diags = pipeline_diags(&m);
-    assert_eq!((diags[0].location.as_str(), diags[0].op.as_deref()), ("/add/Add", Some("Add")));
+    assert_eq!(
+        (diags[0].location.as_str(), diags[0].op.as_deref()),
+        ("/add/Add", Some("Add"))
+    );
 }
 
 #[test]
@@ -737,12 +1047,17 @@ fn a_bias_free_gemm_followed_by_add_is_fused() {
     let mut m = single_gemm(&[3, 4], &flat, None, vec![int_attr("transB", 1)]);
     let g = graph_mut(&mut m);
     g.node[0].output[0] = "g".into();
-    g.initializer.push(f32_tensor("b", &[1, 3], b.as_slice().unwrap()));
-    g.node.push(node("/fc/Add", "Add", &["b", "g"], &["y"], vec![]));
+    g.initializer
+        .push(f32_tensor("b", &[1, 3], b.as_slice().unwrap()));
+    g.node
+        .push(node("/fc/Add", "Add", &["b", "g"], &["y"], vec![]));
     let (graph, golden) = lower(&m);
     assert_eq!(dump_shapes(&graph), ["[4]", "[3]"]);
     let x = inputs(5, 4);
-    assert_eq!(predict(&golden, &x), dense_ref(&x, &w.mapv(f64::from), Some(&b.mapv(f64::from)), false));
+    assert_eq!(
+        predict(&golden, &x),
+        dense_ref(&x, &w.mapv(f64::from), Some(&b.mapv(f64::from)), false)
+    );
 }
 
 #[test]
@@ -767,10 +1082,25 @@ fn opset_11_dropout_with_its_ratio_attribute() {
     let (mut m, layers) = torch_mlp();
     m.opset_import[0].version = Some(11);
     let g = graph_mut(&mut m);
-    let relu_out = g.node.iter().find(|n| n.op_type() == "Relu").unwrap().output[0].clone();
+    let relu_out = g
+        .node
+        .iter()
+        .find(|n| n.op_type() == "Relu")
+        .unwrap()
+        .output[0]
+        .clone();
     let fc2 = g.node.iter().position(|n| n.name() == "/fc2/Gemm").unwrap();
     g.node[fc2].input[0] = "/dropout/Dropout_output_0".into();
-    g.node.insert(fc2, node("/dropout/Dropout", "Dropout", &[&relu_out], &["/dropout/Dropout_output_0"], vec![float_attr("ratio", 0.5)]));
+    g.node.insert(
+        fc2,
+        node(
+            "/dropout/Dropout",
+            "Dropout",
+            &[&relu_out],
+            &["/dropout/Dropout_output_0"],
+            vec![float_attr("ratio", 0.5)],
+        ),
+    );
     let (_, golden) = lower(&m);
     let x = inputs(4, 4);
     assert_eq!(predict(&golden, &x), mlp_ref(&x, &layers));
@@ -781,12 +1111,27 @@ fn reshape_allowzero_makes_zero_a_literal_size() {
     // With allowzero = 1 a 0 in the target shape is a real zero-sized dimension, not "copy the
     // batch": [0, -1] is then not a shape a 784-element sample can take, and must be rejected.
     let (mut m, _) = reshape_model(&[0, -1], false);
-    graph_mut(&mut m).node.iter_mut().find(|n| n.op_type() == "Reshape").unwrap().attribute.push(int_attr("allowzero", 1));
+    graph_mut(&mut m)
+        .node
+        .iter_mut()
+        .find(|n| n.op_type() == "Reshape")
+        .unwrap()
+        .attribute
+        .push(int_attr("allowzero", 1));
     let diags = import_diags(&m);
-    let d = diags.iter().find(|d| d.location == "/Reshape").unwrap_or_else(|| panic!("{diags:#?}"));
+    let d = diags
+        .iter()
+        .find(|d| d.location == "/Reshape")
+        .unwrap_or_else(|| panic!("{diags:#?}"));
     assert_eq!(d.op.as_deref(), Some("Reshape"));
     // allowzero = 0 (the default) keeps the batch.
     let (mut m, _) = reshape_model(&[0, -1], false);
-    graph_mut(&mut m).node.iter_mut().find(|n| n.op_type() == "Reshape").unwrap().attribute.push(int_attr("allowzero", 0));
+    graph_mut(&mut m)
+        .node
+        .iter_mut()
+        .find(|n| n.op_type() == "Reshape")
+        .unwrap()
+        .attribute
+        .push(int_attr("allowzero", 0));
     rtlgen::import::import(&m).unwrap();
 }

@@ -25,7 +25,12 @@ pub enum AccumPlan {
 
 /// The accumulation plan of a Dense layer with input type `x`, quantized `(n_in, n_out)` weights
 /// and biases.
-pub fn plan(x: &FixedType, p: &DensePrecision, weights: ArrayView2<i128>, bias: &[i128]) -> AccumPlan {
+pub fn plan(
+    x: &FixedType,
+    p: &DensePrecision,
+    weights: ArrayView2<i128>,
+    bias: &[i128],
+) -> AccumPlan {
     if exact_holds(x, p, weights, bias) {
         AccumPlan::Exact
     } else if p.accum.effective_overflow() == (Overflow::Wrap, 0) {
@@ -40,25 +45,39 @@ pub fn bias_in_accum(b: i128, p: &DensePrecision) -> i128 {
     cast(b, p.bias.frac_bits(), &p.accum)
 }
 
-fn exact_holds(x: &FixedType, p: &DensePrecision, weights: ArrayView2<i128>, bias: &[i128]) -> bool {
+fn exact_holds(
+    x: &FixedType,
+    p: &DensePrecision,
+    weights: ArrayView2<i128>,
+    bias: &[i128],
+) -> bool {
     let f_prod = x.frac_bits() + p.weight.frac_bits();
     let shift = p.accum.frac_bits() - f_prod;
     if shift < 0 || p.accum.integer && f_prod > 0 {
         return false;
     }
-    let range = Interval::of_type(&p.accum);
+    // Values the loop's casts leave unchanged: SAT_SYM moves the most negative code.
+    let range = Interval {
+        lo: p.accum.lowest_produced(),
+        hi: p.accum.max_mantissa(),
+    };
     let input = Interval::of_type(x);
     for (j, &b) in bias.iter().enumerate() {
         let b_acc = bias_in_accum(b, p);
         // The bias cast itself must be exact too.
-        let exact_bias = Interval::point(b).shl((p.accum.frac_bits() - p.bias.frac_bits()).max(0) as u32);
+        let exact_bias =
+            Interval::point(b).shl((p.accum.frac_bits() - p.bias.frac_bits()).max(0) as u32);
         if p.accum.frac_bits() < p.bias.frac_bits() || exact_bias != Some(Interval::point(b_acc)) {
             return false;
         }
         let mut sum = Interval::point(b_acc);
         for &w in weights.column(j).iter().filter(|&&w| w != 0) {
-            let Some(prod) = input.scale(w).and_then(|i| i.shl(shift as u32)) else { return false };
-            let Some(next) = sum.add(prod) else { return false };
+            let Some(prod) = input.scale(w).and_then(|i| i.shl(shift as u32)) else {
+                return false;
+            };
+            let Some(next) = sum.add(prod) else {
+                return false;
+            };
             if !prod.within(range) || !next.within(range) {
                 return false;
             }

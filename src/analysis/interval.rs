@@ -11,7 +11,10 @@ pub struct Interval {
 
 impl Interval {
     pub fn of_type(t: &FixedType) -> Self {
-        Interval { lo: t.min_mantissa(), hi: t.max_mantissa() }
+        Interval {
+            lo: t.min_mantissa(),
+            hi: t.max_mantissa(),
+        }
     }
     pub fn point(v: i128) -> Self {
         Interval { lo: v, hi: v }
@@ -19,21 +22,33 @@ impl Interval {
     /// `self · c`, `None` on i128 overflow.
     pub fn scale(self, c: i128) -> Option<Self> {
         let (a, b) = (self.lo.checked_mul(c)?, self.hi.checked_mul(c)?);
-        Some(Interval { lo: a.min(b), hi: a.max(b) })
+        Some(Interval {
+            lo: a.min(b),
+            hi: a.max(b),
+        })
     }
     pub fn shl(self, s: u32) -> Option<Self> {
         let f = 1i128.checked_shl(s).filter(|&f| f > 0)?;
         self.scale(f)
     }
     pub fn add(self, o: Self) -> Option<Self> {
-        Some(Interval { lo: self.lo.checked_add(o.lo)?, hi: self.hi.checked_add(o.hi)? })
+        Some(Interval {
+            lo: self.lo.checked_add(o.lo)?,
+            hi: self.hi.checked_add(o.hi)?,
+        })
     }
     pub fn within(self, o: Self) -> bool {
         self.lo >= o.lo && self.hi <= o.hi
     }
     /// Bits of a two's-complement signal holding every value of the interval.
     pub fn signed_width(self) -> u32 {
-        let bits = |v: i128| if v < 0 { 129 - (!v).leading_zeros() } else { 129 - v.leading_zeros() };
+        let bits = |v: i128| {
+            if v < 0 {
+                129 - (!v).leading_zeros()
+            } else {
+                129 - v.leading_zeros()
+            }
+        };
         bits(self.lo).max(bits(self.hi)).max(1)
     }
 }

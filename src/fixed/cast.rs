@@ -33,7 +33,15 @@ enum Rounded {
 
 /// Drops `d > 0` fraction bits of `m` with quantization mode `q` (REFERENCE §1.3).
 pub fn quantize(m: i128, d: u32, q: Quant) -> i128 {
-    let base = if d >= 127 { if m < 0 { -1 } else { 0 } } else { m >> d };
+    let base = if d >= 127 {
+        if m < 0 {
+            -1
+        } else {
+            0
+        }
+    } else {
+        m >> d
+    };
     let qb = bit(m, d - 1);
     let r = any_low(m, d - 1);
     let s = m < 0;
@@ -50,12 +58,22 @@ pub fn quantize(m: i128, d: u32, q: Quant) -> i128 {
 }
 
 fn shift_left(m: i128, k: u32) -> Rounded {
-    let redundant_sign_bits = if m < 0 { (!m).leading_zeros() } else { m.leading_zeros() } - 1;
-    if m == 0 || k <= redundant_sign_bits {
+    if m == 0 {
+        return Rounded::Exact(0);
+    }
+    let redundant_sign_bits = if m < 0 {
+        (!m).leading_zeros()
+    } else {
+        m.leading_zeros()
+    } - 1;
+    if k <= redundant_sign_bits {
         Rounded::Exact(m << k)
     } else {
         let low = if k >= 128 { 0 } else { (m as u128) << k };
-        Rounded::Huge { negative: m < 0, low }
+        Rounded::Huge {
+            negative: m < 0,
+            low,
+        }
     }
 }
 
@@ -89,7 +107,11 @@ fn handle_overflow(v: Rounded, t: &FixedType) -> i128 {
     let (mode, n) = t.effective_overflow();
     let (in_range, negative, low) = match v {
         Rounded::Exact(q) => {
-            let lo = if mode == Overflow::SatSym && t.signed { -max } else { min };
+            let lo = if mode == Overflow::SatSym && t.signed {
+                -max
+            } else {
+                min
+            };
             if q >= lo && q <= max {
                 return q;
             }
@@ -114,11 +136,8 @@ fn handle_overflow(v: Rounded, t: &FixedType) -> i128 {
                     bits |= below;
                 }
             } else {
-                let top = ((1u128 << n) - 1) << (w - n);
-                bits &= !top;
-                if !negative {
-                    bits |= top;
-                }
+                // Unsigned: the top N bits become ones on any overflow, whatever the source sign.
+                bits |= ((1u128 << n) - 1) << (w - n);
             }
             wrap_bits(bits, w, t.signed)
         }
@@ -177,7 +196,10 @@ mod tests {
     use super::*;
 
     fn to_int(x: f64, q: Quant) -> i128 {
-        from_f64(x, &FixedType::fixed(8, 8, true).with_modes(q, Overflow::Wrap))
+        from_f64(
+            x,
+            &FixedType::fixed(8, 8, true).with_modes(q, Overflow::Wrap),
+        )
     }
 
     /// The table of REFERENCE §1.3 (values quantized to integers).

@@ -32,7 +32,9 @@ impl FromStr for FixedType {
             .parse()
             .map_err(|_| format!("'{text}': width '{}' is not a positive integer", fields[0]))?;
         if width == 0 || width > MAX_WIDTH {
-            return Err(format!("'{text}': width must be 1 to {MAX_WIDTH}, found {width}"));
+            return Err(format!(
+                "'{text}': width must be 1 to {MAX_WIDTH}, found {width}"
+            ));
         }
         if integer {
             // hls4ml ignores any further fields of integer types.
@@ -50,15 +52,21 @@ impl FromStr for FixedType {
                 .ok_or_else(|| format!("'{text}': unknown quantization mode '{q}' (valid: TRN, TRN_ZERO, RND, RND_ZERO, RND_INF, RND_MIN_INF, RND_CONV)"))?;
         }
         if let Some(o) = fields.get(3) {
-            t.overflow = parse_mode(o, &Overflow::ALL, Overflow::name)
-                .ok_or_else(|| format!("'{text}': unknown overflow mode '{o}' (valid: WRAP, SAT, SAT_ZERO, SAT_SYM)"))?;
+            t.overflow = parse_mode(o, &Overflow::ALL, Overflow::name).ok_or_else(|| {
+                format!(
+                    "'{text}': unknown overflow mode '{o}' (valid: WRAP, SAT, SAT_ZERO, SAT_SYM)"
+                )
+            })?;
         }
         if let Some(n) = fields.get(4) {
-            t.sat_bits = n
-                .parse()
-                .map_err(|_| format!("'{text}': saturation bits '{n}' is not a non-negative integer"))?;
+            t.sat_bits = n.parse().map_err(|_| {
+                format!("'{text}': saturation bits '{n}' is not a non-negative integer")
+            })?;
             if t.sat_bits > width {
-                return Err(format!("'{text}': saturation bits {} exceed the width {width}", t.sat_bits));
+                return Err(format!(
+                    "'{text}': saturation bits {} exceed the width {width}",
+                    t.sat_bits
+                ));
             }
         }
         Ok(t)
@@ -67,7 +75,10 @@ impl FromStr for FixedType {
 
 fn parse_mode<M: Copy>(text: &str, all: &[M], name: fn(M) -> &'static str) -> Option<M> {
     let upper = text.to_ascii_uppercase();
-    let bare = upper.strip_prefix("AP_").or_else(|| upper.strip_prefix("AC_")).unwrap_or(&upper);
+    let bare = upper
+        .strip_prefix("AP_")
+        .or_else(|| upper.strip_prefix("AC_"))
+        .unwrap_or(&upper);
     all.iter().copied().find(|m| name(*m) == bare)
 }
 
@@ -78,9 +89,15 @@ mod tests {
     #[test]
     fn parses_hls4ml_spellings() {
         let t: FixedType = "ap_fixed<16,6,AP_RND,AP_SAT>".parse().unwrap();
-        assert_eq!((t.width, t.int_bits, t.signed, t.quant, t.overflow), (16, 6, true, Quant::Rnd, Overflow::Sat));
+        assert_eq!(
+            (t.width, t.int_bits, t.signed, t.quant, t.overflow),
+            (16, 6, true, Quant::Rnd, Overflow::Sat)
+        );
         let t: FixedType = "fixed<16, 6, RND_CONV, SAT_SYM, 0>".parse().unwrap();
-        assert_eq!((t.quant, t.overflow, t.sat_bits), (Quant::RndConv, Overflow::SatSym, 0));
+        assert_eq!(
+            (t.quant, t.overflow, t.sat_bits),
+            (Quant::RndConv, Overflow::SatSym, 0)
+        );
         let t: FixedType = "ufixed<8,3>".parse().unwrap();
         assert!(!t.signed && t.quant == Quant::Trn);
         let t: FixedType = "int<8>".parse().unwrap();
@@ -95,7 +112,13 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in ["ap_fixed<16,6>", "ap_ufixed<8,3,AP_RND,AP_SAT>", "ap_fixed<10,4,AP_RND_CONV,AP_WRAP,2>", "ap_int<8>", "ap_uint<3>"] {
+        for s in [
+            "ap_fixed<16,6>",
+            "ap_ufixed<8,3,AP_RND,AP_SAT>",
+            "ap_fixed<10,4,AP_RND_CONV,AP_WRAP,2>",
+            "ap_int<8>",
+            "ap_uint<3>",
+        ] {
             let t: FixedType = s.parse().unwrap();
             assert_eq!(t.to_string(), s);
         }
@@ -103,7 +126,15 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for s in ["ap_fixed<16>", "float", "ap_fixed<0,0>", "ap_fixed<16,6,RND,FOO>", "ap_fixed<16,6,ROUND>", "fixed<a,b>", "ap_fixed<200,6>"] {
+        for s in [
+            "ap_fixed<16>",
+            "float",
+            "ap_fixed<0,0>",
+            "ap_fixed<16,6,RND,FOO>",
+            "ap_fixed<16,6,ROUND>",
+            "fixed<a,b>",
+            "ap_fixed<200,6>",
+        ] {
             assert!(s.parse::<FixedType>().is_err(), "{s} should be rejected");
         }
     }

@@ -61,7 +61,12 @@ impl Quant {
 }
 
 impl Overflow {
-    pub const ALL: [Overflow; 4] = [Overflow::Wrap, Overflow::Sat, Overflow::SatZero, Overflow::SatSym];
+    pub const ALL: [Overflow; 4] = [
+        Overflow::Wrap,
+        Overflow::Sat,
+        Overflow::SatZero,
+        Overflow::SatSym,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Overflow::Wrap => "WRAP",
@@ -105,11 +110,18 @@ impl FixedType {
 
     /// `ap_int<W>` / `ap_uint<W>`.
     pub const fn int(width: u32, signed: bool) -> Self {
-        FixedType { integer: true, ..FixedType::fixed(width, width as i32, signed) }
+        FixedType {
+            integer: true,
+            ..FixedType::fixed(width, width as i32, signed)
+        }
     }
 
     pub const fn with_modes(self, quant: Quant, overflow: Overflow) -> Self {
-        FixedType { quant, overflow, ..self }
+        FixedType {
+            quant,
+            overflow,
+            ..self
+        }
     }
 
     /// Number of fraction bits F = W − I (may be negative).
@@ -132,6 +144,16 @@ impl FixedType {
             (1i128 << (self.width - 1)) - 1
         } else {
             (1i128 << self.width) - 1
+        }
+    }
+
+    /// Smallest mantissa a conversion into this type can produce: `-max` under signed SAT_SYM,
+    /// otherwise [`min_mantissa`](Self::min_mantissa).
+    pub fn lowest_produced(&self) -> i128 {
+        if self.effective_overflow().0 == Overflow::SatSym && self.signed {
+            -self.max_mantissa()
+        } else {
+            self.min_mantissa()
         }
     }
 
@@ -167,7 +189,8 @@ impl fmt::Display for FixedType {
             return write!(f, "ap_{u}int<{}>", self.width);
         }
         write!(f, "ap_{u}fixed<{},{}", self.width, self.int_bits)?;
-        let default_modes = self.quant == Quant::Trn && self.overflow == Overflow::Wrap && self.sat_bits == 0;
+        let default_modes =
+            self.quant == Quant::Trn && self.overflow == Overflow::Wrap && self.sat_bits == 0;
         if !default_modes {
             write!(f, ",AP_{},AP_{}", self.quant.name(), self.overflow.name())?;
             if self.sat_bits != 0 {

@@ -18,7 +18,11 @@ pub struct GoldenModel {
 #[derive(Debug, Clone)]
 pub enum Layer {
     Dense(DenseKernel),
-    Relu { name: String, x_ty: FixedType, result: FixedType },
+    Relu {
+        name: String,
+        x_ty: FixedType,
+        result: FixedType,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -44,11 +48,15 @@ impl GoldenModel {
     /// Compiles a graph in [`Phase::Quantized`].
     pub fn compile(graph: &Graph) -> Result<Self> {
         if graph.phase < Phase::Quantized {
-            return Err(Error::Internal("the golden model needs a quantized graph".into()));
+            return Err(Error::Internal(
+                "the golden model needs a quantized graph".into(),
+            ));
         }
         let chain = graph.chain()?;
         let Op::Input { shape, .. } = &graph.g[graph.input].op else {
-            return Err(Error::Internal("the chain does not start at the input".into()));
+            return Err(Error::Internal(
+                "the chain does not start at the input".into(),
+            ));
         };
         let ty = |e: &crate::ir::Edge| e.ty.ok_or_else(|| Error::Internal("untyped edge".into()));
         let input_type = ty(graph.output_edge(graph.input)?)?;
@@ -58,17 +66,37 @@ impl GoldenModel {
             let x_ty = ty(graph.input_edge(n)?)?;
             let result = ty(graph.output_edge(n)?)?;
             layers.push(match &node.op {
-                Op::Relu => Layer::Relu { name: node.name.clone(), x_ty, result },
+                Op::Relu => Layer::Relu {
+                    name: node.name.clone(),
+                    x_ty,
+                    result,
+                },
                 Op::Dense(d) => {
                     let p = d.precision.expect("verified");
                     let q = d.quantized.as_ref().expect("verified");
-                    Layer::Dense(DenseKernel::new(&node.name, x_ty, p, q.weights.view(), q.bias.as_slice().expect("contiguous")))
+                    Layer::Dense(DenseKernel::new(
+                        &node.name,
+                        x_ty,
+                        p,
+                        q.weights.view(),
+                        q.bias.as_slice().expect("contiguous"),
+                    ))
                 }
-                other => return Err(Error::Internal(format!("golden model met a {} layer", other.layer_type()))),
+                other => {
+                    return Err(Error::Internal(format!(
+                        "golden model met a {} layer",
+                        other.layer_type()
+                    )))
+                }
             });
         }
         let output_type = ty(graph.input_edge(graph.output)?)?;
-        Ok(GoldenModel { input_shape: shape.clone(), input_type, output_type, layers })
+        Ok(GoldenModel {
+            input_shape: shape.clone(),
+            input_type,
+            output_type,
+            layers,
+        })
     }
 
     pub fn n_inputs(&self) -> usize {
@@ -84,7 +112,13 @@ impl GoldenModel {
                 if v.is_finite() {
                     Ok(from_f64(v, &self.input_type))
                 } else {
-                    Err(Error::user(Diagnostic::new("input data", None, format!("sample {sample}, element {i}"), "a finite number", v.to_string())))
+                    Err(Error::user(Diagnostic::new(
+                        "input data",
+                        None,
+                        format!("sample {sample}, element {i}"),
+                        "a finite number",
+                        v.to_string(),
+                    )))
                 }
             })
             .collect()
@@ -92,7 +126,9 @@ impl GoldenModel {
 
     /// Runs one sample of input mantissas; returns output mantissas.
     pub fn run(&self, x: &[i128]) -> Vec<i128> {
-        self.layers.iter().fold(x.to_vec(), |v, layer| layer.run(&v))
+        self.layers
+            .iter()
+            .fold(x.to_vec(), |v, layer| layer.run(&v))
     }
 
     /// Runs one sample and keeps every layer's output.
@@ -110,12 +146,19 @@ impl GoldenModel {
     pub fn run_batch(&self, x: ArrayView2<f64>) -> Result<Array2<i128>> {
         let n = x.nrows();
         let n_out = self.output_width();
-        let inputs: Vec<Vec<i128>> = (0..n).map(|s| self.quantize_input(s, x.row(s).as_slice().unwrap_or(&x.row(s).to_vec()))).collect::<Result<_>>()?;
-        let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(n.max(1));
+        let inputs: Vec<Vec<i128>> = (0..n)
+            .map(|s| self.quantize_input(s, x.row(s).as_slice().unwrap_or(&x.row(s).to_vec())))
+            .collect::<Result<_>>()?;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |t| t.get())
+            .min(n.max(1));
         let chunk = n.div_ceil(threads.max(1)).max(1);
         let mut out = Array2::<i128>::zeros((n, n_out));
         std::thread::scope(|s| {
-            for (rows, mut block) in inputs.chunks(chunk).zip(out.axis_chunks_iter_mut(Axis(0), chunk)) {
+            for (rows, mut block) in inputs
+                .chunks(chunk)
+                .zip(out.axis_chunks_iter_mut(Axis(0), chunk))
+            {
                 s.spawn(move || {
                     for (r, x) in rows.iter().enumerate() {
                         for (o, v) in self.run(x).into_iter().enumerate() {
@@ -146,7 +189,10 @@ impl Layer {
     pub fn run(&self, x: &[i128]) -> Vec<i128> {
         match self {
             Layer::Dense(d) => d.run(x),
-            Layer::Relu { x_ty, result, .. } => x.iter().map(|&v| cast(v.max(0), x_ty.frac_bits(), result)).collect(),
+            Layer::Relu { x_ty, result, .. } => x
+                .iter()
+                .map(|&v| cast(v.max(0), x_ty.frac_bits(), result))
+                .collect(),
         }
     }
     pub fn name(&self) -> &str {
@@ -158,7 +204,13 @@ impl Layer {
 }
 
 impl DenseKernel {
-    pub fn new(name: &str, x_ty: FixedType, p: DensePrecision, weights: ArrayView2<i128>, bias: &[i128]) -> Self {
+    pub fn new(
+        name: &str,
+        x_ty: FixedType,
+        p: DensePrecision,
+        weights: ArrayView2<i128>,
+        bias: &[i128],
+    ) -> Self {
         let (n_in, n_out) = weights.dim();
         let plan = plan(&x_ty, &p, weights, bias);
         let w_t: Vec<i128> = weights.t().iter().copied().collect();
@@ -212,7 +264,9 @@ impl DenseKernel {
                 self.w_t
                     .chunks_exact(self.n_in)
                     .zip(&self.bias_acc)
-                    .map(|(row, &b)| b + (row.iter().zip(x).map(|(&w, &v)| w * v).sum::<i128>() << s))
+                    .map(|(row, &b)| {
+                        b + (row.iter().zip(x).map(|(&w, &v)| w * v).sum::<i128>() << s)
+                    })
                     .collect()
             }
             (AccumPlan::Wrap, Some(w)) => {
@@ -225,11 +279,13 @@ impl DenseKernel {
                         let sum = if s >= 0 {
                             dot64(row, &x64).wrapping_shl(s as u32)
                         } else if q == Quant::Trn {
-                            row.iter().zip(&x64).fold(0i64, |a, (&w, &v)| a.wrapping_add((w * v) >> -s))
-                        } else {
                             row.iter()
                                 .zip(&x64)
-                                .fold(0i64, |a, (&w, &v)| a.wrapping_add(quantize((w * v) as i128, (-s) as u32, q) as i64))
+                                .fold(0i64, |a, (&w, &v)| a.wrapping_add((w * v) >> -s))
+                        } else {
+                            row.iter().zip(&x64).fold(0i64, |a, (&w, &v)| {
+                                a.wrapping_add(quantize((w * v) as i128, (-s) as u32, q) as i64)
+                            })
                         };
                         (b as i64).wrapping_add(sum) as i128
                     })
@@ -241,16 +297,22 @@ impl DenseKernel {
                 .zip(&self.bias_acc)
                 .map(|(row, &b)| {
                     let f_prod = self.x_ty.frac_bits() + p.weight.frac_bits();
-                    row.iter().zip(x).fold(b, |a, (&w, &v)| a.wrapping_add(cast(w * v, f_prod, &p.accum)))
+                    row.iter().zip(x).fold(b, |a, (&w, &v)| {
+                        a.wrapping_add(cast(w * v, f_prod, &p.accum))
+                    })
                 })
                 .collect(),
         };
         // Exact sums are in range; wrapped sums are reduced modulo 2^W here.
-        acc.into_iter().map(|a| cast(cast(a, f_acc, &p.accum), f_acc, &p.result)).collect()
+        acc.into_iter()
+            .map(|a| cast(cast(a, f_acc, &p.accum), f_acc, &p.result))
+            .collect()
     }
 }
 
 /// Wrapping `i64` dot product (exact whenever the caller's bounds hold).
 fn dot64(w: &[i64], x: &[i64]) -> i64 {
-    w.iter().zip(x).fold(0i64, |a, (&w, &v)| a.wrapping_add(w.wrapping_mul(v)))
+    w.iter()
+        .zip(x)
+        .fold(0i64, |a, (&w, &v)| a.wrapping_add(w.wrapping_mul(v)))
 }

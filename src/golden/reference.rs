@@ -7,7 +7,13 @@ use ndarray::ArrayView2;
 
 /// `y_j = cast(acc → result)` with `acc = cast(b_j → accum)` then, for i ascending,
 /// `acc = cast(acc + cast(x_i·w_ij → accum) → accum)`. Returns result mantissas.
-pub fn dense(x: &[i128], x_ty: &FixedType, p: &DensePrecision, weights: ArrayView2<i128>, bias: &[i128]) -> Vec<i128> {
+pub fn dense(
+    x: &[i128],
+    x_ty: &FixedType,
+    p: &DensePrecision,
+    weights: ArrayView2<i128>,
+    bias: &[i128],
+) -> Vec<i128> {
     let f_prod = x_ty.frac_bits() + p.weight.frac_bits();
     let f_acc = p.accum.frac_bits();
     (0..bias.len())
@@ -24,5 +30,7 @@ pub fn dense(x: &[i128], x_ty: &FixedType, p: &DensePrecision, weights: ArrayVie
 
 /// `y = cast((x > 0 ? x : 0) → result)`.
 pub fn relu(x: &[i128], x_ty: &FixedType, result: &FixedType) -> Vec<i128> {
-    x.iter().map(|&v| cast(v.max(0), x_ty.frac_bits(), result)).collect()
+    x.iter()
+        .map(|&v| cast(v.max(0), x_ty.frac_bits(), result))
+        .collect()
 }

@@ -14,18 +14,33 @@ impl NodeCtx<'_> {
     pub fn int_attr(&self, name: &str, default: i64) -> Result<i64, Diagnostic> {
         match self.attr(name) {
             None => Ok(default),
-            Some(a) => a.i.ok_or_else(|| self.diag(format!("attribute '{name}'"), "an integer", "another kind of attribute")),
+            Some(a) => a.i.ok_or_else(|| {
+                self.diag(
+                    format!("attribute '{name}'"),
+                    "an integer",
+                    "another kind of attribute",
+                )
+            }),
         }
     }
 
     /// An integer attribute restricted to `allowed`.
-    pub fn int_attr_in(&self, name: &str, default: i64, allowed: &[i64]) -> Result<i64, Diagnostic> {
+    pub fn int_attr_in(
+        &self,
+        name: &str,
+        default: i64,
+        allowed: &[i64],
+    ) -> Result<i64, Diagnostic> {
         let v = self.int_attr(name, default)?;
         if allowed.contains(&v) {
             Ok(v)
         } else {
             let list: Vec<String> = allowed.iter().map(i64::to_string).collect();
-            Err(self.diag(format!("attribute '{name}'"), list.join(" or "), v.to_string()))
+            Err(self.diag(
+                format!("attribute '{name}'"),
+                list.join(" or "),
+                v.to_string(),
+            ))
         }
     }
 
@@ -33,12 +48,21 @@ impl NodeCtx<'_> {
     pub fn float_attr(&self, name: &str, default: f32) -> Result<f32, Diagnostic> {
         match self.attr(name) {
             None => Ok(default),
-            Some(a) => a.f.ok_or_else(|| self.diag(format!("attribute '{name}'"), "a float", "another kind of attribute")),
+            Some(a) => a.f.ok_or_else(|| {
+                self.diag(
+                    format!("attribute '{name}'"),
+                    "a float",
+                    "another kind of attribute",
+                )
+            }),
         }
     }
 
     /// The tensor attribute `value` of a `Constant`.
-    pub fn tensor_attr(&self, name: &str) -> Result<Option<&crate::onnx_proto::TensorProto>, Diagnostic> {
+    pub fn tensor_attr(
+        &self,
+        name: &str,
+    ) -> Result<Option<&crate::onnx_proto::TensorProto>, Diagnostic> {
         Ok(self.attr(name).and_then(|a| a.t.as_ref()))
     }
 
@@ -49,8 +73,16 @@ impl NodeCtx<'_> {
             .iter()
             .filter(|a| !known.contains(&a.name()))
             .map(|a| {
-                let expected = if known.is_empty() { "no attributes".to_owned() } else { format!("only {}", known.join(", ")) };
-                self.diag(format!("attribute '{}'", a.name()), expected, "an unsupported attribute")
+                let expected = if known.is_empty() {
+                    "no attributes".to_owned()
+                } else {
+                    format!("only {}", known.join(", "))
+                };
+                self.diag(
+                    format!("attribute '{}'", a.name()),
+                    expected,
+                    "an unsupported attribute",
+                )
             })
             .collect()
     }

@@ -11,12 +11,25 @@ type Outcome = Result<Built, Vec<Diagnostic>>;
 /// into the weights and bias (in f64, exact for the 1.0 every exporter writes).
 pub fn gemm(ctx: &NodeCtx) -> Outcome {
     let mut diags = ctx.reject_unknown_attrs(&["alpha", "beta", "transA", "transB"]);
-    let alpha = ctx.float_attr("alpha", 1.0).map_err(|d| diags.push(d)).unwrap_or(1.0) as f64;
-    let beta = ctx.float_attr("beta", 1.0).map_err(|d| diags.push(d)).unwrap_or(1.0) as f64;
+    let alpha = ctx
+        .float_attr("alpha", 1.0)
+        .map_err(|d| diags.push(d))
+        .unwrap_or(1.0) as f64;
+    let beta = ctx
+        .float_attr("beta", 1.0)
+        .map_err(|d| diags.push(d))
+        .unwrap_or(1.0) as f64;
     if let Err(d) = ctx.int_attr_in("transA", 0, &[0]) {
-        diags.push(ctx.diag("attribute 'transA'", "0 (the activation A cannot be transposed across the batch)", d.found));
+        diags.push(ctx.diag(
+            "attribute 'transA'",
+            "0 (the activation A cannot be transposed across the batch)",
+            d.found,
+        ));
     }
-    let trans_b = ctx.int_attr_in("transB", 0, &[0, 1]).map_err(|d| diags.push(d)).unwrap_or(0);
+    let trans_b = ctx
+        .int_attr_in("transB", 0, &[0, 1])
+        .map_err(|d| diags.push(d))
+        .unwrap_or(0);
     let x = ctx.activation(0).map_err(|d| diags.push(d)).ok().flatten();
     let b = ctx.constant(1).map_err(|d| diags.push(d)).ok().flatten();
     let c = ctx.constant(2).map_err(|d| diags.push(d)).ok().flatten();
@@ -39,19 +52,44 @@ pub fn matmul(ctx: &NodeCtx) -> Outcome {
 pub fn add(ctx: &NodeCtx) -> Outcome {
     let mut diags = ctx.reject_unknown_attrs(&[]);
     let Some(act) = ctx.activation_index() else {
-        diags.push(ctx.diag("inputs", "one tensor computed from the model input and one constant", "another combination"));
+        diags.push(ctx.diag(
+            "inputs",
+            "one tensor computed from the model input and one constant",
+            "another combination",
+        ));
         return Err(diags);
     };
-    let shape = ctx.activation(act).map_err(|d| diags.push(d)).ok().flatten();
-    let c = ctx.constant(1 - act).map_err(|d| diags.push(d)).ok().flatten();
-    let (Some(shape), Some(c)) = (shape, c) else { return Err(diags) };
+    let shape = ctx
+        .activation(act)
+        .map_err(|d| diags.push(d))
+        .ok()
+        .flatten();
+    let c = ctx
+        .constant(1 - act)
+        .map_err(|d| diags.push(d))
+        .ok()
+        .flatten();
+    let (Some(shape), Some(c)) = (shape, c) else {
+        return Err(diags);
+    };
     let n: usize = shape.iter().product();
-    let bias = if shape.len() == 1 { broadcast_vector(ctx, c, n, "constant addend").map_err(|d| diags.push(d)).ok() } else {
-        diags.push(ctx.diag("input shape", "a vector [n] (Add is supported as the bias of a MatMul)", format!("{shape:?}")));
+    let bias = if shape.len() == 1 {
+        broadcast_vector(ctx, c, n, "constant addend")
+            .map_err(|d| diags.push(d))
+            .ok()
+    } else {
+        diags.push(ctx.diag(
+            "input shape",
+            "a vector [n] (Add is supported as the bias of a MatMul)",
+            format!("{shape:?}"),
+        ));
         None
     };
     match (diags.is_empty(), bias) {
-        (true, Some(bias)) => Ok(Built::Layer { op: Op::BiasAdd { bias }, shape }),
+        (true, Some(bias)) => Ok(Built::Layer {
+            op: Op::BiasAdd { bias },
+            shape,
+        }),
         _ => Err(diags),
     }
 }
@@ -63,11 +101,17 @@ fn finish(
     weights: Option<Array2<f64>>,
     bias: Option<(&ArrayD<f64>, f64)>,
 ) -> Outcome {
-    let Some(weights) = weights else { return Err(diags) };
+    let Some(weights) = weights else {
+        return Err(diags);
+    };
     let (n_in, n_out) = weights.dim();
     if let Some(shape) = &x {
         if shape.len() != 1 || shape[0] != n_in {
-            diags.push(ctx.diag("input A shape", format!("[{n_in}] per sample (after a Flatten)"), format!("{shape:?}")));
+            diags.push(ctx.diag(
+                "input A shape",
+                format!("[{n_in}] per sample (after a Flatten)"),
+                format!("{shape:?}"),
+            ));
         }
     }
     let (bias, has_bias) = match bias {
@@ -84,7 +128,13 @@ fn finish(
         return Err(diags);
     }
     Ok(Built::Layer {
-        op: Op::Dense(Dense { weights, bias, has_bias, precision: None, quantized: None }),
+        op: Op::Dense(Dense {
+            weights,
+            bias,
+            has_bias,
+            precision: None,
+            quantized: None,
+        }),
         shape: vec![n_out],
     })
 }
@@ -96,14 +146,26 @@ fn matrix(ctx: &NodeCtx, a: &ArrayD<f64>, what: &str) -> Result<Array2<f64>, Dia
 }
 
 /// A constant broadcastable to `[n]`: shape `[]`, `[1]`, `[n]`, `[1, n]` or `[1, 1]`.
-fn broadcast_vector(ctx: &NodeCtx, a: &ArrayD<f64>, n: usize, what: &str) -> Result<Array1<f64>, Diagnostic> {
+fn broadcast_vector(
+    ctx: &NodeCtx,
+    a: &ArrayD<f64>,
+    n: usize,
+    what: &str,
+) -> Result<Array1<f64>, Diagnostic> {
     let mut v = a.clone();
     while v.ndim() > 1 && v.shape()[0] == 1 {
         v = v.index_axis_move(Axis(0), 0);
     }
     match v.shape() {
-        [] | [1] => Ok(Array1::from_elem(n, v.iter().next().copied().unwrap_or(0.0))),
+        [] | [1] => Ok(Array1::from_elem(
+            n,
+            v.iter().next().copied().unwrap_or(0.0),
+        )),
         [m] if *m == n => Ok(v.iter().copied().collect()),
-        _ => Err(ctx.diag(what, format!("a constant broadcastable to [{n}]"), format!("shape {:?}", a.shape()))),
+        _ => Err(ctx.diag(
+            what,
+            format!("a constant broadcastable to [{n}]"),
+            format!("shape {:?}", a.shape()),
+        )),
     }
 }

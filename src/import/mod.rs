@@ -36,9 +36,15 @@ enum Value {
 
 /// Reads and imports an ONNX file.
 pub fn load(path: &Path) -> Result<Graph> {
-    let bytes = std::fs::read(path).map_err(|e| Error::file(path, "a readable ONNX file", e.to_string()))?;
-    let model: ModelProto = prost::Message::decode(bytes.as_slice())
-        .map_err(|e| Error::file(path, "an ONNX model (protobuf ModelProto)", format!("undecodable data ({e})")))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::file(path, "a readable ONNX file", e.to_string()))?;
+    let model: ModelProto = prost::Message::decode(bytes.as_slice()).map_err(|e| {
+        Error::file(
+            path,
+            "an ONNX model (protobuf ModelProto)",
+            format!("undecodable data ({e})"),
+        )
+    })?;
     import(&model)
 }
 
@@ -47,7 +53,9 @@ pub fn import(model: &ModelProto) -> Result<Graph> {
     let mut diags = Diagnostics::default();
     check_opset(model, &mut diags);
     let Some(graph) = &model.graph else {
-        return Err(Error::user(Diagnostic::new("model", None, "graph", "a graph", "none")));
+        return Err(Error::user(Diagnostic::new(
+            "model", None, "graph", "a graph", "none",
+        )));
     };
     let mut b = Builder {
         g: StableDiGraph::new(),
@@ -77,9 +85,17 @@ pub fn import(model: &ModelProto) -> Result<Graph> {
     let output = b.add_output(graph);
     b.diags.finish()?;
     let (Some(input), Some(output)) = (input, output) else {
-        return Err(Error::Internal("import finished without an input or output".into()));
+        return Err(Error::Internal(
+            "import finished without an input or output".into(),
+        ));
     };
-    Ok(Graph { g: b.g, input, output, phase: Phase::Imported, removed: vec![] })
+    Ok(Graph {
+        g: b.g,
+        input,
+        output,
+        phase: Phase::Imported,
+        removed: vec![],
+    })
 }
 
 fn check_opset(model: &ModelProto, diags: &mut Diagnostics) {
@@ -108,7 +124,10 @@ pub(crate) struct Builder {
 
 /// What an op builder produced for the node's first output.
 pub(crate) enum Built {
-    Layer { op: Op, shape: Vec<usize> },
+    Layer {
+        op: Op,
+        shape: Vec<usize>,
+    },
     /// The node is a constant (ONNX `Constant`).
     Const(ArrayD<f64>),
 }
@@ -134,7 +153,8 @@ fn op_builder(op_type: &str) -> Option<OpBuilder> {
 }
 
 /// Every ONNX op type the importer supports, for error messages.
-pub const SUPPORTED_OPS: &str = "Gemm, MatMul, Add, Relu, Flatten, Reshape, Identity, Dropout, Constant";
+pub const SUPPORTED_OPS: &str =
+    "Gemm, MatMul, Add, Relu, Flatten, Reshape, Identity, Dropout, Constant";
 
 /// One node being imported: its proto, its inputs resolved to values.
 pub(crate) struct NodeCtx<'a> {
@@ -151,8 +171,17 @@ impl NodeCtx<'_> {
     pub fn op(&self) -> &str {
         self.node.op_type()
     }
-    pub fn diag(&self, subject: impl Into<String>, expected: impl Into<String>, found: impl Into<String>) -> Diagnostic {
-        let location = if self.name().is_empty() { format!("unnamed node #{}", self.index) } else { self.name().to_owned() };
+    pub fn diag(
+        &self,
+        subject: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Diagnostic {
+        let location = if self.name().is_empty() {
+            format!("unnamed node #{}", self.index)
+        } else {
+            self.name().to_owned()
+        };
         Diagnostic::new(location, Some(self.op()), subject, expected, found)
     }
 
@@ -161,7 +190,11 @@ impl NodeCtx<'_> {
         match self.inputs.get(i) {
             Some(Some(Value::Activation { shape, .. })) => Ok(Some(shape.clone())),
             Some(Some(Value::Unknown)) => Ok(None),
-            Some(Some(Value::Const(_))) => Err(self.diag(format!("input {i}"), "a tensor computed from the model input", "a constant")),
+            Some(Some(Value::Const(_))) => Err(self.diag(
+                format!("input {i}"),
+                "a tensor computed from the model input",
+                "a constant",
+            )),
             _ => Err(self.diag(format!("input {i}"), "a tensor", "nothing")),
         }
     }
@@ -171,7 +204,11 @@ impl NodeCtx<'_> {
         match self.inputs.get(i) {
             None | Some(None) => Ok(None),
             Some(Some(Value::Const(a))) => Ok(Some(a)),
-            Some(Some(Value::Unknown)) => Err(self.diag(format!("input {i}"), "a constant (initializer)", "the output of an unsupported node")),
+            Some(Some(Value::Unknown)) => Err(self.diag(
+                format!("input {i}"),
+                "a constant (initializer)",
+                "the output of an unsupported node",
+            )),
             Some(Some(Value::Activation { .. })) => Err(self.diag(
                 format!("input {i} ('{}')", self.node.input[i]),
                 "a constant (initializer)",
@@ -183,7 +220,12 @@ impl NodeCtx<'_> {
     /// Index of the single activation input, if exactly one input is an activation.
     pub fn activation_index(&self) -> Option<usize> {
         let idx: Vec<usize> = (0..self.inputs.len())
-            .filter(|&i| matches!(self.inputs[i], Some(Value::Activation { .. }) | Some(Value::Unknown)))
+            .filter(|&i| {
+                matches!(
+                    self.inputs[i],
+                    Some(Value::Activation { .. }) | Some(Value::Unknown)
+                )
+            })
             .collect();
         (idx.len() == 1).then(|| idx[0])
     }
@@ -191,10 +233,20 @@ impl NodeCtx<'_> {
 
 impl Builder {
     fn add_input(&mut self, graph: &crate::onnx_proto::GraphProto) -> Option<NodeIndex> {
-        let inputs: Vec<_> = graph.input.iter().filter(|i| !self.values.contains_key(i.name())).collect();
+        let inputs: Vec<_> = graph
+            .input
+            .iter()
+            .filter(|i| !self.values.contains_key(i.name()))
+            .collect();
         if inputs.len() != 1 {
             let names: Vec<&str> = inputs.iter().map(|i| i.name()).collect();
-            self.diags.push(Diagnostic::new("graph", None, "inputs", "exactly one non-constant input", format!("{} ({})", inputs.len(), names.join(", "))));
+            self.diags.push(Diagnostic::new(
+                "graph",
+                None,
+                "inputs",
+                "exactly one non-constant input",
+                format!("{} ({})", inputs.len(), names.join(", ")),
+            ));
             return None;
         }
         let vi = inputs[0];
@@ -204,7 +256,13 @@ impl Builder {
             _ => None,
         };
         let Some(dims) = dims else {
-            self.diags.push(Diagnostic::new(format!("input '{name}'"), None, "type", "a tensor with a known shape", "no shape"));
+            self.diags.push(Diagnostic::new(
+                format!("input '{name}'"),
+                None,
+                "type",
+                "a tensor with a known shape",
+                "no shape",
+            ));
             return None;
         };
         use crate::onnx_proto::tensor_shape_proto::dimension::Value as Dim;
@@ -236,7 +294,10 @@ impl Builder {
         }
         let node = self.g.add_node(Node {
             name: self.names.unique(&names::identifier(&name, "input")),
-            op: Op::Input { onnx_name: name.clone(), shape: shape.clone() },
+            op: Op::Input {
+                onnx_name: name.clone(),
+                shape: shape.clone(),
+            },
             origin: vec![],
             config_names: vec![name.clone()],
         });
@@ -246,7 +307,13 @@ impl Builder {
 
     fn add_output(&mut self, graph: &crate::onnx_proto::GraphProto) -> Option<NodeIndex> {
         if graph.output.len() != 1 {
-            self.diags.push(Diagnostic::new("graph", None, "outputs", "exactly one output", graph.output.len().to_string()));
+            self.diags.push(Diagnostic::new(
+                "graph",
+                None,
+                "outputs",
+                "exactly one output",
+                graph.output.len().to_string(),
+            ));
             return None;
         }
         let name = graph.output[0].name().to_owned();
@@ -255,7 +322,9 @@ impl Builder {
             Some(Value::Activation { node, shape }) => {
                 let out = self.g.add_node(Node {
                     name: self.names.unique(&names::identifier(&name, "output")),
-                    op: Op::Output { onnx_name: name.clone() },
+                    op: Op::Output {
+                        onnx_name: name.clone(),
+                    },
                     origin: vec![],
                     config_names: vec![],
                 });
@@ -264,7 +333,13 @@ impl Builder {
             }
             Some(Value::Unknown) => None,
             _ => {
-                self.diags.push(Diagnostic::new(format!("output '{name}'"), None, "value", "a tensor computed from the model input", "a constant or nothing"));
+                self.diags.push(Diagnostic::new(
+                    format!("output '{name}'"),
+                    None,
+                    "value",
+                    "a tensor computed from the model input",
+                    "a constant or nothing",
+                ));
                 None
             }
         }
@@ -292,9 +367,19 @@ impl Builder {
         let inputs: Vec<Option<Value>> = node
             .input
             .iter()
-            .map(|name| if name.is_empty() { None } else { self.take(name) })
+            .map(|name| {
+                if name.is_empty() {
+                    None
+                } else {
+                    self.take(name)
+                }
+            })
             .collect();
-        let ctx = NodeCtx { node, index, inputs };
+        let ctx = NodeCtx {
+            node,
+            index,
+            inputs,
+        };
         let mark_unknown = |b: &mut Builder| {
             for out in &node.output {
                 b.values.insert(out.clone(), Value::Unknown);
@@ -302,15 +387,27 @@ impl Builder {
         };
         for (i, name) in node.input.iter().enumerate() {
             if !name.is_empty() && ctx.inputs[i].is_none() {
-                self.diags.push(ctx.diag(format!("input {i}"), "a tensor defined earlier in the graph", format!("undefined tensor '{name}'")));
+                self.diags.push(ctx.diag(
+                    format!("input {i}"),
+                    "a tensor defined earlier in the graph",
+                    format!("undefined tensor '{name}'"),
+                ));
             }
         }
         if !node.domain().is_empty() && node.domain() != "ai.onnx" {
-            self.diags.push(ctx.diag("domain", "the default ONNX domain", format!("'{}'", node.domain())));
+            self.diags.push(ctx.diag(
+                "domain",
+                "the default ONNX domain",
+                format!("'{}'", node.domain()),
+            ));
             return mark_unknown(self);
         }
         let Some(builder) = op_builder(op_type) else {
-            self.diags.push(ctx.diag("op type", format!("one of {SUPPORTED_OPS}"), format!("'{op_type}'")));
+            self.diags.push(ctx.diag(
+                "op type",
+                format!("one of {SUPPORTED_OPS}"),
+                format!("'{op_type}'"),
+            ));
             return mark_unknown(self);
         };
         let result = builder(&ctx);
@@ -331,7 +428,9 @@ impl Builder {
                 }
             }
             Ok(Built::Layer { op, shape }) => {
-                let Some((src, in_shape)) = producer else { return mark_unknown(self) };
+                let Some((src, in_shape)) = producer else {
+                    return mark_unknown(self);
+                };
                 let base = names::layer_base_name(node.name(), op_type, index);
                 let layer = self.g.add_node(Node {
                     name: self.names.unique(&base),
@@ -339,9 +438,17 @@ impl Builder {
                     origin: vec![(node.name().to_owned(), op_type.to_owned())],
                     config_names: names::config_names(node.name()),
                 });
-                self.g.add_edge(src, layer, Edge { shape: in_shape, ty: None });
+                self.g.add_edge(
+                    src,
+                    layer,
+                    Edge {
+                        shape: in_shape,
+                        ty: None,
+                    },
+                );
                 if let Some(out) = node.output.first() {
-                    self.values.insert(out.clone(), Value::Activation { node: layer, shape });
+                    self.values
+                        .insert(out.clone(), Value::Activation { node: layer, shape });
                 }
             }
         }

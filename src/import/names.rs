@@ -4,7 +4,10 @@ use std::collections::BTreeSet;
 
 /// Turns any string into a Verilog/C identifier: letters, digits and `_`, starting with a letter.
 pub fn identifier(text: &str, fallback: &str) -> String {
-    let mut id: String = text.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let mut id: String = text
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     id = id.trim_matches('_').to_owned();
     while id.contains("__") {
         id = id.replace("__", "_");
@@ -73,7 +76,10 @@ mod tests {
     #[test]
     fn pytorch_and_tf_names() {
         assert_eq!(config_names("/fc1/Gemm"), vec!["/fc1/Gemm", "fc1"]);
-        assert_eq!(config_names("/layers/layers.0/Gemm"), vec!["/layers/layers.0/Gemm", "layers.0", "layers_0"]);
+        assert_eq!(
+            config_names("/layers/layers.0/Gemm"),
+            vec!["/layers/layers.0/Gemm", "layers.0", "layers_0"]
+        );
         assert_eq!(module_path("sequential/dense/MatMul"), Some("dense"));
         assert_eq!(layer_base_name("", "Gemm", 3), "gemm3");
         assert_eq!(identifier("0weird name!", "x"), "n0weird_name");

@@ -20,7 +20,10 @@ pub fn relu(ctx: &NodeCtx) -> Outcome {
     if !diags.is_empty() {
         return Err(diags);
     }
-    Ok(Built::Layer { op: Op::Relu, shape })
+    Ok(Built::Layer {
+        op: Op::Relu,
+        shape,
+    })
 }
 
 pub fn identity(ctx: &NodeCtx) -> Outcome {
@@ -39,20 +42,30 @@ fn pass_through(ctx: &NodeCtx, known_attrs: &[&str]) -> Outcome {
     if !diags.is_empty() {
         return Err(diags);
     }
-    Ok(Built::Layer { op: Op::Reshape, shape })
+    Ok(Built::Layer {
+        op: Op::Reshape,
+        shape,
+    })
 }
 
 /// `Flatten(axis = 1)`: the per-sample tensor becomes a vector.
 pub fn flatten(ctx: &NodeCtx) -> Outcome {
     let mut diags = ctx.reject_unknown_attrs(&["axis"]);
     if let Err(d) = ctx.int_attr_in("axis", 1, &[1]) {
-        diags.push(ctx.diag("attribute 'axis'", "1 (flatten everything but the batch)", d.found));
+        diags.push(ctx.diag(
+            "attribute 'axis'",
+            "1 (flatten everything but the batch)",
+            d.found,
+        ));
     }
     let shape = single_activation(ctx)?;
     if !diags.is_empty() {
         return Err(diags);
     }
-    Ok(Built::Layer { op: Op::Reshape, shape: vec![shape.iter().product()] })
+    Ok(Built::Layer {
+        op: Op::Reshape,
+        shape: vec![shape.iter().product()],
+    })
 }
 
 /// `Reshape` with a constant target shape whose first entry keeps the batch (`-1`, `0`, or any
@@ -67,13 +80,25 @@ pub fn reshape(ctx: &NodeCtx) -> Outcome {
             return Err(diags);
         }
         Err(d) => {
-            diags.push(ctx.diag("input 1 (shape)", "a constant shape (computed shapes are not supported)", d.found));
+            diags.push(ctx.diag(
+                "input 1 (shape)",
+                "a constant shape (computed shapes are not supported)",
+                d.found,
+            ));
             return Err(diags);
         }
     };
-    let allow_zero = ctx.int_attr_in("allowzero", 0, &[0, 1]).map_err(|d| diags.push(d)).unwrap_or(0) == 1;
+    let allow_zero = ctx
+        .int_attr_in("allowzero", 0, &[0, 1])
+        .map_err(|d| diags.push(d))
+        .unwrap_or(0)
+        == 1;
     if allow_zero && target.contains(&0) {
-        diags.push(ctx.diag("target shape", "no 0 entries with allowzero = 1 (a zero-sized tensor)", format!("{target:?}")));
+        diags.push(ctx.diag(
+            "target shape",
+            "no 0 entries with allowzero = 1 (a zero-sized tensor)",
+            format!("{target:?}"),
+        ));
         return Err(diags);
     }
     let n: usize = shape.iter().product();
@@ -82,14 +107,34 @@ pub fn reshape(ctx: &NodeCtx) -> Outcome {
     let wildcards = rest.iter().filter(|&&d| d == -1).count();
     let resolved: Option<Vec<usize>> = match (target.first(), wildcards) {
         (None, _) => None,
-        (Some(_), 0) if rest.iter().all(|&d| d > 0) && known as usize == n => Some(rest.iter().map(|&d| d as usize).collect()),
-        (Some(&b), 1) if (b == 0 || b > 0) && known > 0 && n % known as usize == 0 && rest.iter().all(|&d| d > 0 || d == -1) => {
-            Some(rest.iter().map(|&d| if d == -1 { n / known as usize } else { d as usize }).collect())
+        (Some(_), 0) if rest.iter().all(|&d| d > 0) && known as usize == n => {
+            Some(rest.iter().map(|&d| d as usize).collect())
+        }
+        (Some(&b), 1)
+            if (b == 0 || b > 0)
+                && known > 0
+                && n % known as usize == 0
+                && rest.iter().all(|&d| d > 0 || d == -1) =>
+        {
+            Some(
+                rest.iter()
+                    .map(|&d| {
+                        if d == -1 {
+                            n / known as usize
+                        } else {
+                            d as usize
+                        }
+                    })
+                    .collect(),
+            )
         }
         _ => None,
     };
     match resolved {
-        Some(s) if diags.is_empty() && !s.is_empty() => Ok(Built::Layer { op: Op::Reshape, shape: s }),
+        Some(s) if diags.is_empty() && !s.is_empty() => Ok(Built::Layer {
+            op: Op::Reshape,
+            shape: s,
+        }),
         _ => {
             diags.push(ctx.diag(
                 "target shape",
@@ -108,7 +153,11 @@ pub fn constant(ctx: &NodeCtx) -> Outcome {
             Ok(a) if diags.is_empty() => Ok(Built::Const(a)),
             Ok(_) => Err(diags),
             Err(found) => {
-                diags.push(ctx.diag("attribute 'value'", "a float, double or integer tensor", found));
+                diags.push(ctx.diag(
+                    "attribute 'value'",
+                    "a float, double or integer tensor",
+                    found,
+                ));
                 Err(diags)
             }
         },

@@ -15,11 +15,14 @@ pub fn tensor_to_array(t: &TensorProto) -> Result<ArrayD<f64>, String> {
         .map(|&d| usize::try_from(d).map_err(|_| format!("negative dimension {d}")))
         .collect::<Result<_, _>>()?;
     let count: usize = dims.iter().product();
-    let dtype = DataType::try_from(t.data_type()).map_err(|_| format!("unknown data type {}", t.data_type()))?;
+    let dtype = DataType::try_from(t.data_type())
+        .map_err(|_| format!("unknown data type {}", t.data_type()))?;
     let raw = t.raw_data.as_deref().filter(|r| !r.is_empty());
     let values: Vec<f64> = match dtype {
         DataType::Float => match raw {
-            Some(r) => chunks::<4>(r).map(|b| f32::from_le_bytes(b) as f64).collect(),
+            Some(r) => chunks::<4>(r)
+                .map(|b| f32::from_le_bytes(b) as f64)
+                .collect(),
             None => t.float_data.iter().map(|&v| v as f64).collect(),
         },
         DataType::Double => match raw {
@@ -27,11 +30,15 @@ pub fn tensor_to_array(t: &TensorProto) -> Result<ArrayD<f64>, String> {
             None => t.double_data.clone(),
         },
         DataType::Int64 => match raw {
-            Some(r) => chunks::<8>(r).map(|b| i64::from_le_bytes(b) as f64).collect(),
+            Some(r) => chunks::<8>(r)
+                .map(|b| i64::from_le_bytes(b) as f64)
+                .collect(),
             None => t.int64_data.iter().map(|&v| v as f64).collect(),
         },
         DataType::Int32 => match raw {
-            Some(r) => chunks::<4>(r).map(|b| i32::from_le_bytes(b) as f64).collect(),
+            Some(r) => chunks::<4>(r)
+                .map(|b| i32::from_le_bytes(b) as f64)
+                .collect(),
             None => t.int32_data.iter().map(|&v| v as f64).collect(),
         },
         other => return Err(format!("data type {}", other.as_str_name())),
@@ -46,5 +53,6 @@ pub fn tensor_to_array(t: &TensorProto) -> Result<ArrayD<f64>, String> {
 }
 
 fn chunks<const N: usize>(raw: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {
-    raw.chunks_exact(N).map(|c| c.try_into().expect("exact chunk"))
+    raw.chunks_exact(N)
+        .map(|c| c.try_into().expect("exact chunk"))
 }

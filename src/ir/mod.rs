@@ -88,9 +88,12 @@ impl Graph {
         let mut order = vec![self.input];
         let mut at = self.input;
         while at != self.output {
-            let e = self
-                .out_edge(at)
-                .ok_or_else(|| Error::Internal(format!("layer '{}' does not have exactly one consumer", self.g[at].name)))?;
+            let e = self.out_edge(at).ok_or_else(|| {
+                Error::Internal(format!(
+                    "layer '{}' does not have exactly one consumer",
+                    self.g[at].name
+                ))
+            })?;
             at = self.g.edge_endpoints(e).expect("edge exists").1;
             order.push(at);
             if order.len() > self.g.node_count() {
@@ -102,16 +105,22 @@ impl Graph {
 
     /// The edge entering `n`, as an internal error if there is not exactly one.
     pub fn input_edge(&self, n: NodeIndex) -> Result<&Edge> {
-        self.in_edge(n)
-            .map(|e| &self.g[e])
-            .ok_or_else(|| Error::Internal(format!("layer '{}' does not have exactly one input", self.g[n].name)))
+        self.in_edge(n).map(|e| &self.g[e]).ok_or_else(|| {
+            Error::Internal(format!(
+                "layer '{}' does not have exactly one input",
+                self.g[n].name
+            ))
+        })
     }
 
     /// The edge leaving `n`, as an internal error if there is not exactly one.
     pub fn output_edge(&self, n: NodeIndex) -> Result<&Edge> {
-        self.out_edge(n)
-            .map(|e| &self.g[e])
-            .ok_or_else(|| Error::Internal(format!("layer '{}' does not have exactly one output", self.g[n].name)))
+        self.out_edge(n).map(|e| &self.g[e]).ok_or_else(|| {
+            Error::Internal(format!(
+                "layer '{}' does not have exactly one output",
+                self.g[n].name
+            ))
+        })
     }
 
     /// Removes a node with one input and one output, connecting its producer to its consumer with
@@ -119,7 +128,12 @@ impl Graph {
     pub fn bypass(&mut self, n: NodeIndex) -> Result<()> {
         let (ein, eout) = match (self.in_edge(n), self.out_edge(n)) {
             (Some(a), Some(b)) => (a, b),
-            _ => return Err(Error::Internal(format!("cannot bypass '{}': not a single-input, single-output node", self.g[n].name))),
+            _ => {
+                return Err(Error::Internal(format!(
+                    "cannot bypass '{}': not a single-input, single-output node",
+                    self.g[n].name
+                )))
+            }
         };
         let src = self.g.edge_endpoints(ein).expect("edge exists").0;
         let dst = self.g.edge_endpoints(eout).expect("edge exists").1;
@@ -138,7 +152,10 @@ impl Graph {
                 out.push_str(&format!("{} = {}", node.name, node.op.summary()));
                 if let Some(e) = self.out_edge(n) {
                     let edge = &self.g[e];
-                    let ty = edge.ty.map(|t| t.to_string()).unwrap_or_else(|| "untyped".into());
+                    let ty = edge
+                        .ty
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|| "untyped".into());
                     out.push_str(&format!(" -> {:?} {}", edge.shape, ty));
                 }
                 out.push('\n');

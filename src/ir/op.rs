@@ -7,7 +7,10 @@ use ndarray::{Array1, Array2};
 pub enum Op {
     /// The graph input. A float sample `x` becomes `from_f64(x, T)` for the output edge's type T:
     /// quantized with T's rounding mode, then overflow-handled (REFERENCE §1.5).
-    Input { onnx_name: String, shape: Vec<usize> },
+    Input {
+        onnx_name: String,
+        shape: Vec<usize>,
+    },
     /// The graph output: passes its input through unchanged.
     Output { onnx_name: String },
     /// Fully connected layer `y = x·W + b` with hls4ml's Latency datapath (REFERENCE §3.1):

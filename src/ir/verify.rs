@@ -16,13 +16,24 @@ pub fn verify(graph: &Graph) -> Result<()> {
     let bad = |what: String| Err(Error::Internal(what));
     let chain = graph.chain()?;
     if chain.len() != graph.g.node_count() {
-        return bad(format!("{} nodes are not on the input-output chain", graph.g.node_count() - chain.len()));
+        return bad(format!(
+            "{} nodes are not on the input-output chain",
+            graph.g.node_count() - chain.len()
+        ));
     }
     for (pos, &n) in chain.iter().enumerate() {
         let node = &graph.g[n];
         let name = &node.name;
-        let input = if pos == 0 { None } else { Some(graph.input_edge(n)?) };
-        let output = if n == graph.output { None } else { Some(graph.output_edge(n)?) };
+        let input = if pos == 0 {
+            None
+        } else {
+            Some(graph.input_edge(n)?)
+        };
+        let output = if n == graph.output {
+            None
+        } else {
+            Some(graph.output_edge(n)?)
+        };
         for e in input.iter().chain(output.iter()) {
             if e.elements() == 0 {
                 return bad(format!("layer '{name}' has an empty tensor {:?}", e.shape));
@@ -51,23 +62,37 @@ pub fn verify(graph: &Graph) -> Result<()> {
                     ));
                 }
                 if graph.phase >= Phase::Typed {
-                    let Some(p) = d.precision else { return bad(format!("dense '{name}' has no precision")) };
+                    let Some(p) = d.precision else {
+                        return bad(format!("dense '{name}' has no precision"));
+                    };
                     if o.ty != Some(p.result) {
-                        return bad(format!("dense '{name}' output edge type differs from its result type"));
+                        return bad(format!(
+                            "dense '{name}' output edge type differs from its result type"
+                        ));
                     }
                     let x = i.ty.expect("checked above");
                     if x.width + p.weight.width > MAX_WIDTH || p.accum.width + 1 > MAX_WIDTH + 1 {
-                        return bad(format!("dense '{name}' products or sums do not fit 127 bits"));
+                        return bad(format!(
+                            "dense '{name}' products or sums do not fit 127 bits"
+                        ));
                     }
                 }
                 if graph.phase >= Phase::Quantized {
-                    let Some(q) = &d.quantized else { return bad(format!("dense '{name}' is not quantized")) };
+                    let Some(q) = &d.quantized else {
+                        return bad(format!("dense '{name}' is not quantized"));
+                    };
                     let p = d.precision.expect("checked above");
                     if q.weights.dim() != d.weights.dim() || q.bias.len() != n_out {
-                        return bad(format!("dense '{name}' quantized parameters have the wrong shape"));
+                        return bad(format!(
+                            "dense '{name}' quantized parameters have the wrong shape"
+                        ));
                     }
-                    let within = |m: i128, t: crate::fixed::FixedType| m >= t.min_mantissa() && m <= t.max_mantissa();
-                    if !q.weights.iter().all(|&w| within(w, p.weight)) || !q.bias.iter().all(|&b| within(b, p.bias)) {
+                    let within = |m: i128, t: crate::fixed::FixedType| {
+                        m >= t.min_mantissa() && m <= t.max_mantissa()
+                    };
+                    if !q.weights.iter().all(|&w| within(w, p.weight))
+                        || !q.bias.iter().all(|&b| within(b, p.bias))
+                    {
                         return bad(format!("dense '{name}' has a parameter outside its type"));
                     }
                 }

@@ -31,7 +31,13 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
     let mut diags = Diagnostics::default();
     check_layer_names(graph, cfg, &mut diags, &mut ctx.notes)?;
     if cfg.io_type == IoType::Stream {
-        diags.push(Diagnostic::new("IOType", Some("config"), "value", "io_parallel (io_stream arrives with streaming layers)", "io_stream"));
+        diags.push(Diagnostic::new(
+            "IOType",
+            Some("config"),
+            "value",
+            "io_parallel (io_stream arrives with streaming layers)",
+            "io_stream",
+        ));
     }
     let chain = graph.chain()?;
     let mut current: Option<FixedType> = None;
@@ -57,7 +63,12 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
                     Prec::Type(t) => t,
                     Prec::Auto => lossless,
                 };
-                let p = DensePrecision { weight, bias, accum: pick("accum"), result: pick("result") };
+                let p = DensePrecision {
+                    weight,
+                    bias,
+                    accum: pick("accum"),
+                    result: pick("result"),
+                };
                 if x.width + weight.width > MAX_WIDTH || p.accum.width + 1 > MAX_WIDTH {
                     diags.push(Diagnostic::new(
                         &node.name,
@@ -74,7 +85,10 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
                 p.result
             }
             other => {
-                return Err(crate::diag::Error::Internal(format!("apply-config met a {} layer", other.layer_type())));
+                return Err(crate::diag::Error::Internal(format!(
+                    "apply-config met a {} layer",
+                    other.layer_type()
+                )));
             }
         };
         let e = graph.out_edge(n).expect("verified chain");
@@ -86,7 +100,13 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
 
 /// hls4ml's lossless accumulator for a Dense with `n` inputs (`infer_precision.py`): wide enough
 /// for every product and their sum, plus the bias (always counted as present).
-pub fn lossless_accum(x: FixedType, w: FixedType, b: FixedType, n: usize, maximum: Option<FixedType>) -> FixedType {
+pub fn lossless_accum(
+    x: FixedType,
+    w: FixedType,
+    b: FixedType,
+    n: usize,
+    maximum: Option<FixedType>,
+) -> FixedType {
     let l = (n.max(1) as f64).log2().ceil() as i32;
     let mut width = x.width as i32 + w.width as i32 + l;
     let mut int = x.int_bits + w.int_bits + l;
@@ -102,25 +122,54 @@ pub fn lossless_accum(x: FixedType, w: FixedType, b: FixedType, n: usize, maximu
     FixedType::fixed(width.max(1) as u32, int, signed)
 }
 
-fn check_schedule(cfg: &Config, names: &[String], types: &[&str], node: &crate::ir::Node, diags: &mut Diagnostics) {
+fn check_schedule(
+    cfg: &Config,
+    names: &[String],
+    types: &[&str],
+    node: &crate::ir::Node,
+    diags: &mut Diagnostics,
+) {
     let rf = cfg.setting(names, types, |s| s.reuse_factor).unwrap_or(1);
     if rf != 1 {
-        diags.push(Diagnostic::new(&node.name, Some("Dense"), "ReuseFactor", "1 (time-multiplexed layers are not implemented yet)", rf.to_string()));
+        diags.push(Diagnostic::new(
+            &node.name,
+            Some("Dense"),
+            "ReuseFactor",
+            "1 (time-multiplexed layers are not implemented yet)",
+            rf.to_string(),
+        ));
     }
-    let strategy = cfg.setting(names, types, |s| s.strategy).unwrap_or(Strategy::Latency);
+    let strategy = cfg
+        .setting(names, types, |s| s.strategy)
+        .unwrap_or(Strategy::Latency);
     if strategy != Strategy::Latency {
-        diags.push(Diagnostic::new(&node.name, Some("Dense"), "Strategy", "Latency (other strategies are not implemented yet)", format!("{strategy:?}")));
+        diags.push(Diagnostic::new(
+            &node.name,
+            Some("Dense"),
+            "Strategy",
+            "Latency (other strategies are not implemented yet)",
+            format!("{strategy:?}"),
+        ));
     }
 }
 
 /// Every `LayerName` entry must name a layer or the graph input.
-fn check_layer_names(graph: &Graph, cfg: &Config, diags: &mut Diagnostics, notes: &mut Vec<String>) -> Result<()> {
+fn check_layer_names(
+    graph: &Graph,
+    cfg: &Config,
+    diags: &mut Diagnostics,
+    notes: &mut Vec<String>,
+) -> Result<()> {
     let mut valid = BTreeSet::new();
     for n in graph.chain()? {
         valid.extend(graph.g[n].config_names.iter().cloned());
     }
     for name in cfg.layer_name.keys() {
-        if let Some((layer, op, _)) = graph.removed.iter().find(|(_, _, names)| names.contains(name)) {
+        if let Some((layer, op, _)) = graph
+            .removed
+            .iter()
+            .find(|(_, _, names)| names.contains(name))
+        {
             notes.push(format!("LayerName.{name} configures '{layer}' ({op}), which changes no values and has no hardware; its settings have no effect"));
             continue;
         }
@@ -129,7 +178,15 @@ fn check_layer_names(graph: &Graph, cfg: &Config, diags: &mut Diagnostics, notes
                 format!("LayerName.{name}"),
                 Some("config"),
                 "layer name",
-                format!("one of {}", valid.iter().chain(graph.removed.iter().flat_map(|r| r.2.iter())).cloned().collect::<Vec<_>>().join(", ")),
+                format!(
+                    "one of {}",
+                    valid
+                        .iter()
+                        .chain(graph.removed.iter().flat_map(|r| r.2.iter()))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 format!("'{name}', which matches no layer"),
             ));
         }
@@ -145,9 +202,18 @@ mod tests {
     #[test]
     fn lossless_accum_matches_hls4ml_examples() {
         let t = |s: &str| s.parse::<FixedType>().unwrap();
-        let acc = lossless_accum(t("ap_fixed<8,3>"), t("ap_fixed<6,1>"), t("ap_fixed<8,2>"), 10, None);
+        let acc = lossless_accum(
+            t("ap_fixed<8,3>"),
+            t("ap_fixed<6,1>"),
+            t("ap_fixed<8,2>"),
+            10,
+            None,
+        );
         assert_eq!(acc.to_string(), "ap_fixed<19,9>");
         let d = t("ap_fixed<16,6>");
-        assert_eq!(lossless_accum(d, d, d, 16, None).to_string(), "ap_fixed<37,17>");
+        assert_eq!(
+            lossless_accum(d, d, d, 16, None).to_string(),
+            "ap_fixed<37,17>"
+        );
     }
 }

@@ -14,8 +14,14 @@ fn run(graph: &mut Graph, _: &mut PassContext) -> Result<()> {
     for n in graph.chain()? {
         if matches!(graph.g[n].op, Op::Reshape) {
             let node = &graph.g[n];
-            let op = node.origin.first().map(|(_, op)| op.clone()).unwrap_or_default();
-            graph.removed.push((node.name.clone(), op, node.config_names.clone()));
+            let op = node
+                .origin
+                .first()
+                .map(|(_, op)| op.clone())
+                .unwrap_or_default();
+            graph
+                .removed
+                .push((node.name.clone(), op, node.config_names.clone()));
             graph.bypass(n)?;
         }
     }

@@ -13,14 +13,24 @@ pub const PASS: Pass = Pass {
 fn run(graph: &mut Graph, _: &mut PassContext) -> Result<()> {
     let mut diags = Diagnostics::default();
     for n in graph.chain()? {
-        let Op::BiasAdd { bias } = &graph.g[n].op else { continue };
+        let Op::BiasAdd { bias } = &graph.g[n].op else {
+            continue;
+        };
         let bias = bias.clone();
-        let producer = graph.in_edge(n).map(|e| graph.g.edge_endpoints(e).expect("edge").0);
+        let producer = graph
+            .in_edge(n)
+            .map(|e| graph.g.edge_endpoints(e).expect("edge").0);
         let fusable = producer.filter(|&p| matches!(&graph.g[p].op, Op::Dense(d) if !d.has_bias));
         let Some(p) = fusable else {
             let node = &graph.g[n];
             let (name, op) = node.origin.first().cloned().unwrap_or_default();
-            diags.push(Diagnostic::new(name, Some(&op), "placement", "an Add of a constant directly after a MatMul or bias-free Gemm", "an Add elsewhere"));
+            diags.push(Diagnostic::new(
+                name,
+                Some(&op),
+                "placement",
+                "an Add of a constant directly after a MatMul or bias-free Gemm",
+                "an Add elsewhere",
+            ));
             continue;
         };
         let (origin, names) = (graph.g[n].origin.clone(), graph.g[n].config_names.clone());

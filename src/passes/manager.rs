@@ -30,7 +30,9 @@ pub fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
 
 fn rename(e: Error, pass: &str) -> Error {
     match e {
-        Error::Internal(msg) => Error::Internal(format!("the graph is invalid after pass '{pass}': {msg}")),
+        Error::Internal(msg) => {
+            Error::Internal(format!("the graph is invalid after pass '{pass}': {msg}"))
+        }
         other => other,
     }
 }

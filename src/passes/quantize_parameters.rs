@@ -26,7 +26,9 @@ pub fn quantize_parameter(v: f64, t: &FixedType) -> i128 {
 fn run(graph: &mut Graph, _: &mut PassContext) -> Result<()> {
     for n in graph.chain()? {
         if let Op::Dense(d) = &mut graph.g[n].op {
-            let p = d.precision.ok_or_else(|| Error::Internal("quantize-parameters before apply-config".into()))?;
+            let p = d
+                .precision
+                .ok_or_else(|| Error::Internal("quantize-parameters before apply-config".into()))?;
             d.quantized = Some(QuantizedDense {
                 weights: d.weights.mapv(|w| quantize_parameter(w, &p.weight)),
                 bias: d.bias.mapv(|b| quantize_parameter(b, &p.bias)),
@@ -43,7 +45,7 @@ mod tests {
     #[test]
     fn decimal_rule_rounds_in_decimal_then_casts() {
         let t = FixedType::fixed(16, 6, true); // F = 10, floor
-        // Just below a grid point: a direct floor would give 1023, the decimal text rounds up first.
+                                               // Just below a grid point: a direct floor would give 1023, the decimal text rounds up first.
         let v = 1.0 - 1e-12;
         assert_eq!(from_f64(v, &t), 1023);
         assert_eq!(quantize_parameter(v, &t), 1024);

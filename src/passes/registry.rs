@@ -38,5 +38,9 @@ pub fn find(name: &str) -> std::result::Result<&'static Pass, String> {
 
 /// `name: summary` lines for help text.
 pub fn describe() -> String {
-    PIPELINE.iter().map(|p| format!("{}: {}", p.name, p.summary)).collect::<Vec<_>>().join("\n")
+    PIPELINE
+        .iter()
+        .map(|p| format!("{}: {}", p.name, p.summary))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -26,7 +26,15 @@ pub struct Signal {
 
 impl ModuleBuilder {
     pub fn new(name: &str) -> Self {
-        ModuleBuilder { m: Module { name: name.to_owned(), ..Module::default() }, stage: vec![], delayed: BTreeMap::new(), names: BTreeSet::new() }
+        ModuleBuilder {
+            m: Module {
+                name: name.to_owned(),
+                ..Module::default()
+            },
+            stage: vec![],
+            delayed: BTreeMap::new(),
+            names: BTreeSet::new(),
+        }
     }
 
     fn unique(&mut self, base: &str) -> String {
@@ -41,7 +49,13 @@ impl ModuleBuilder {
 
     fn add(&mut self, name: &str, width: u32, signed: bool, def: Def, stage: u32) -> NetId {
         let name = self.unique(name);
-        self.m.nets.push(Net { name, width, signed, def, note: None });
+        self.m.nets.push(Net {
+            name,
+            width,
+            signed,
+            def,
+            note: None,
+        });
         self.stage.push(stage);
         NetId(self.m.nets.len() - 1)
     }
@@ -53,7 +67,14 @@ impl ModuleBuilder {
     }
 
     /// A combinational net computed in `stage`; its operands are fetched into that stage.
-    pub fn wire(&mut self, name: &str, width: u32, signed: bool, expr: Expr, stage: u32) -> Result<NetId> {
+    pub fn wire(
+        &mut self,
+        name: &str,
+        width: u32,
+        signed: bool,
+        expr: Expr,
+        stage: u32,
+    ) -> Result<NetId> {
         let expr = self.retime(expr, stage)?;
         Ok(self.add(name, width, signed, Def::Wire(expr), stage))
     }
@@ -83,7 +104,10 @@ impl ModuleBuilder {
     pub fn at(&mut self, id: NetId, stage: u32) -> Result<NetId> {
         let own = self.stage[id.0];
         if stage < own {
-            return Err(Error::Internal(format!("net '{}' of stage {own} used in stage {stage}", self.net(id).name)));
+            return Err(Error::Internal(format!(
+                "net '{}' of stage {own} used in stage {stage}",
+                self.net(id).name
+            )));
         }
         let mut cur = id;
         for s in own + 1..=stage {
@@ -118,8 +142,16 @@ impl ModuleBuilder {
                     .into_iter()
                     .map(|p| {
                         Ok(match p {
-                            Part::Bits { net, hi, lo } => Part::Bits { net: self.at(net, s)?, hi, lo },
-                            Part::Repeat { net, bit, count } => Part::Repeat { net: self.at(net, s)?, bit, count },
+                            Part::Bits { net, hi, lo } => Part::Bits {
+                                net: self.at(net, s)?,
+                                hi,
+                                lo,
+                            },
+                            Part::Repeat { net, bit, count } => Part::Repeat {
+                                net: self.at(net, s)?,
+                                bit,
+                                count,
+                            },
                             f => f,
                         })
                     })
@@ -129,11 +161,25 @@ impl ModuleBuilder {
             Expr::Sub(a, b) => Expr::Sub(self.operand(a, s)?, self.operand(b, s)?),
             Expr::MulConst(a, c) => Expr::MulConst(self.at(a, s)?, c),
             Expr::Cmp(op, a, c) => Expr::Cmp(op, self.at(a, s)?, c),
-            Expr::Mux(c, a, b) => Expr::Mux(self.at(c, s)?, self.operand(a, s)?, self.operand(b, s)?),
-            Expr::And(v) => Expr::And(v.into_iter().map(|n| self.at(n, s)).collect::<Result<_>>()?),
-            Expr::Or(v) => Expr::Or(v.into_iter().map(|n| self.at(n, s)).collect::<Result<_>>()?),
+            Expr::Mux(c, a, b) => {
+                Expr::Mux(self.at(c, s)?, self.operand(a, s)?, self.operand(b, s)?)
+            }
+            Expr::And(v) => Expr::And(
+                v.into_iter()
+                    .map(|n| self.at(n, s))
+                    .collect::<Result<_>>()?,
+            ),
+            Expr::Or(v) => Expr::Or(
+                v.into_iter()
+                    .map(|n| self.at(n, s))
+                    .collect::<Result<_>>()?,
+            ),
             Expr::Not(a) => Expr::Not(self.at(a, s)?),
-            Expr::ReduceOr { net, hi, lo } => Expr::ReduceOr { net: self.at(net, s)?, hi, lo },
+            Expr::ReduceOr { net, hi, lo } => Expr::ReduceOr {
+                net: self.at(net, s)?,
+                hi,
+                lo,
+            },
         })
     }
 
@@ -142,7 +188,19 @@ impl ModuleBuilder {
     /// Bit `k` of a signal's infinite two's-complement (or zero) extension, as a 1-bit net.
     pub fn bit(&mut self, s: Signal, k: u32, name: &str, stage: u32) -> Result<Option<NetId>> {
         if k < s.width {
-            return self.wire(name, 1, false, Expr::Concat(vec![Part::Bits { net: s.net, hi: k, lo: k }]), stage).map(Some);
+            return self
+                .wire(
+                    name,
+                    1,
+                    false,
+                    Expr::Concat(vec![Part::Bits {
+                        net: s.net,
+                        hi: k,
+                        lo: k,
+                    }]),
+                    stage,
+                )
+                .map(Some);
         }
         if s.signed {
             return self.bit(s, s.width - 1, name, stage);
@@ -156,14 +214,36 @@ impl ModuleBuilder {
             return Ok(s);
         }
         let expr = if width < s.width {
-            Expr::Concat(vec![Part::Bits { net: s.net, hi: width - 1, lo: 0 }])
+            Expr::Concat(vec![Part::Bits {
+                net: s.net,
+                hi: width - 1,
+                lo: 0,
+            }])
         } else if s.signed {
             Expr::Concat(vec![
-                Part::Repeat { net: s.net, bit: s.width - 1, count: width - s.width },
-                Part::Bits { net: s.net, hi: s.width - 1, lo: 0 },
+                Part::Repeat {
+                    net: s.net,
+                    bit: s.width - 1,
+                    count: width - s.width,
+                },
+                Part::Bits {
+                    net: s.net,
+                    hi: s.width - 1,
+                    lo: 0,
+                },
             ])
         } else {
-            Expr::Concat(vec![Part::Fill { ones: false, count: width - s.width }, Part::Bits { net: s.net, hi: s.width - 1, lo: 0 }])
+            Expr::Concat(vec![
+                Part::Fill {
+                    ones: false,
+                    count: width - s.width,
+                },
+                Part::Bits {
+                    net: s.net,
+                    hi: s.width - 1,
+                    lo: 0,
+                },
+            ])
         };
         let net = self.wire(name, width, s.signed, expr, stage)?;
         Ok(Signal { net, width, ..s })
@@ -175,8 +255,29 @@ impl ModuleBuilder {
             return Ok(s);
         }
         let w = s.width + 1;
-        let net = self.wire(name, w, true, Expr::Concat(vec![Part::Fill { ones: false, count: 1 }, Part::Bits { net: s.net, hi: s.width - 1, lo: 0 }]), stage)?;
-        Ok(Signal { net, width: w, signed: true, frac: s.frac })
+        let net = self.wire(
+            name,
+            w,
+            true,
+            Expr::Concat(vec![
+                Part::Fill {
+                    ones: false,
+                    count: 1,
+                },
+                Part::Bits {
+                    net: s.net,
+                    hi: s.width - 1,
+                    lo: 0,
+                },
+            ]),
+            stage,
+        )?;
+        Ok(Signal {
+            net,
+            width: w,
+            signed: true,
+            frac: s.frac,
+        })
     }
 
     /// `s · 2^k` for k ≥ 0 (appends zero bits; the fraction count is unchanged, so the value grows).
@@ -185,7 +286,23 @@ impl ModuleBuilder {
             return Ok(s);
         }
         let w = s.width + k;
-        let net = self.wire(name, w, s.signed, Expr::Concat(vec![Part::Bits { net: s.net, hi: s.width - 1, lo: 0 }, Part::Fill { ones: false, count: k }]), stage)?;
+        let net = self.wire(
+            name,
+            w,
+            s.signed,
+            Expr::Concat(vec![
+                Part::Bits {
+                    net: s.net,
+                    hi: s.width - 1,
+                    lo: 0,
+                },
+                Part::Fill {
+                    ones: false,
+                    count: k,
+                },
+            ]),
+            stage,
+        )?;
         Ok(Signal { net, width: w, ..s })
     }
 }

@@ -72,7 +72,10 @@ pub fn lower(b: &mut ModuleBuilder, layer: &DenseKernel, xs: &[Signal]) -> Resul
                 let mut terms = vec![Term::Const(b_acc)];
                 for (k, (sig, _)) in products.iter().enumerate() {
                     let c = lower_cast(b, *sig, &p.accum, &format!("pc{j}_{k}"), 1)?;
-                    terms.push(Term::Net { sig: c, range: Interval::of_type(&p.accum) });
+                    terms.push(Term::Net {
+                        sig: c,
+                        range: Interval::of_type(&p.accum),
+                    });
                 }
                 wrap_sum(b, j, terms, &p.accum)?
             }
@@ -83,7 +86,10 @@ pub fn lower(b: &mut ModuleBuilder, layer: &DenseKernel, xs: &[Signal]) -> Resul
             Sum::Sig(s) => {
                 let stage = b.stage_of(s.net) + 1;
                 let y = lower_cast(b, s, &p.result, &format!("y{j}"), stage)?;
-                b.note(y.net, format!("{} output {j}: cast to {}", layer.name, p.result));
+                b.note(
+                    y.net,
+                    format!("{} output {j}: cast to {}", layer.name, p.result),
+                );
                 Out::Sig(y)
             }
         });
@@ -103,7 +109,9 @@ fn product(
     x_ty: &FixedType,
     f_prod: i32,
 ) -> Result<(Signal, Interval)> {
-    let range = Interval::of_type(x_ty).scale(w).expect("verified widths fit");
+    let range = Interval::of_type(x_ty)
+        .scale(w)
+        .expect("verified widths fit");
     let width = range.signed_width();
     let xs = b.as_signed(x, &format!("x{i}_s"), 0)?;
     let name = format!("p{i}_{j}");
@@ -114,7 +122,13 @@ fn product(
         // The shifted value fits `width` bits (−x can need one more bit than x).
         let wide = b.resize(shifted, width, &format!("x{i}_sh{k}_w{width}"), 0)?;
         if w < 0 {
-            b.wire(&name, width, true, Expr::Sub(Operand::Const(0), Operand::Net(wide.net)), 0)?
+            b.wire(
+                &name,
+                width,
+                true,
+                Expr::Sub(Operand::Const(0), Operand::Net(wide.net)),
+                0,
+            )?
         } else {
             wide.net
         }
@@ -129,29 +143,60 @@ fn product(
         };
         b.wire(&name, width, true, Expr::MulConst(xe.net, w), 0)?
     };
-    Ok((Signal { net, width, signed: true, frac: f_prod }, range))
+    Ok((
+        Signal {
+            net,
+            width,
+            signed: true,
+            frac: f_prod,
+        },
+        range,
+    ))
 }
 
 /// `bias + Σ products` exactly, at the products' fraction bits (finer if the bias needs it).
-fn exact_sum(b: &mut ModuleBuilder, j: usize, products: &[(Signal, Interval)], b_acc: i128, f_acc: i32, f_prod: i32) -> Result<Sum> {
+fn exact_sum(
+    b: &mut ModuleBuilder,
+    j: usize,
+    products: &[(Signal, Interval)],
+    b_acc: i128,
+    f_acc: i32,
+    f_prod: i32,
+) -> Result<Sum> {
     if products.is_empty() {
         return Ok(Sum::Const(b_acc, f_acc));
     }
-    let bias_frac = if b_acc == 0 { i32::MIN } else { f_acc - b_acc.trailing_zeros() as i32 };
+    let bias_frac = if b_acc == 0 {
+        i32::MIN
+    } else {
+        f_acc - b_acc.trailing_zeros() as i32
+    };
     let fc = f_prod.max(bias_frac);
     let mut terms = Vec::new();
     if b_acc != 0 {
-        terms.push(Term::Const(if fc >= f_acc { b_acc << (fc - f_acc) } else { b_acc >> (f_acc - fc) }));
+        terms.push(Term::Const(if fc >= f_acc {
+            b_acc << (fc - f_acc)
+        } else {
+            b_acc >> (f_acc - fc)
+        }));
     }
     for (k, (sig, range)) in products.iter().enumerate() {
         let s = (fc - f_prod) as u32;
         let shifted = b.shift_left(*sig, s, &format!("pa{j}_{k}"), 0)?;
-        terms.push(Term::Net { sig: Signal { frac: fc, ..shifted }, range: range.shl(s).expect("fits") });
+        terms.push(Term::Net {
+            sig: Signal {
+                frac: fc,
+                ..shifted
+            },
+            range: range.shl(s).expect("fits"),
+        });
     }
-    Ok(match tree(b, j, terms, 1, &|range| (range.signed_width(), true))? {
-        Term::Const(c) => Sum::Const(c, fc),
-        Term::Net { sig, .. } => Sum::Sig(sig),
-    })
+    Ok(
+        match tree(b, j, terms, 1, &|range| (range.signed_width(), true))? {
+            Term::Const(c) => Sum::Const(c, fc),
+            Term::Net { sig, .. } => Sum::Sig(sig),
+        },
+    )
 }
 
 /// Σ terms modulo 2^W of `accum`; the first term is the bias constant.
@@ -166,7 +211,13 @@ fn wrap_sum(b: &mut ModuleBuilder, j: usize, terms: Vec<Term>, accum: &FixedType
 
 /// A balanced adder tree; level l (1-based) is computed in stage `first + (l−1)/ADDS_PER_STAGE`.
 /// `shape(range)` gives a node's width and signedness; each sum wraps at that width.
-fn tree(b: &mut ModuleBuilder, j: usize, mut terms: Vec<Term>, first: u32, shape: &dyn Fn(Interval) -> (u32, bool)) -> Result<Term> {
+fn tree(
+    b: &mut ModuleBuilder,
+    j: usize,
+    mut terms: Vec<Term>,
+    first: u32,
+    shape: &dyn Fn(Interval) -> (u32, bool),
+) -> Result<Term> {
     let mut level = 0;
     while terms.len() > 1 {
         level += 1;
@@ -186,17 +237,38 @@ fn tree(b: &mut ModuleBuilder, j: usize, mut terms: Vec<Term>, first: u32, shape
                     Term::Const(c) => Operand::Const(*c),
                     Term::Net { sig, .. } => {
                         frac = sig.frac;
-                        let s = b.resize(*sig, width, &format!("s{j}_l{level}_{k}_{side}"), stage)?;
+                        let s =
+                            b.resize(*sig, width, &format!("s{j}_l{level}_{k}_{side}"), stage)?;
                         if s.signed == signed {
                             Operand::Net(s.net)
                         } else {
-                            Operand::Net(b.wire(&format!("s{j}_l{level}_{k}_{side}c"), width, signed, Expr::Copy(Operand::Net(s.net)), stage)?)
+                            Operand::Net(b.wire(
+                                &format!("s{j}_l{level}_{k}_{side}c"),
+                                width,
+                                signed,
+                                Expr::Copy(Operand::Net(s.net)),
+                                stage,
+                            )?)
                         }
                     }
                 };
             }
-            let net = b.wire(&format!("s{j}_l{level}_{k}"), width, signed, Expr::Add(ops[0], ops[1]), stage)?;
-            next.push(Term::Net { sig: Signal { net, width, signed, frac }, range });
+            let net = b.wire(
+                &format!("s{j}_l{level}_{k}"),
+                width,
+                signed,
+                Expr::Add(ops[0], ops[1]),
+                stage,
+            )?;
+            next.push(Term::Net {
+                sig: Signal {
+                    net,
+                    width,
+                    signed,
+                    frac,
+                },
+                range,
+            });
         }
         terms = next;
     }
@@ -204,7 +276,13 @@ fn tree(b: &mut ModuleBuilder, j: usize, mut terms: Vec<Term>, first: u32, shape
 }
 
 /// hls4ml's sequential accumulation with a cast after every addition.
-fn sequential_sum(b: &mut ModuleBuilder, j: usize, products: &[(Signal, Interval)], b_acc: i128, accum: &FixedType) -> Result<Sum> {
+fn sequential_sum(
+    b: &mut ModuleBuilder,
+    j: usize,
+    products: &[(Signal, Interval)],
+    b_acc: i128,
+    accum: &FixedType,
+) -> Result<Sum> {
     let f = accum.frac_bits();
     let mut acc = Sum::Const(b_acc, f);
     for (k, (sig, _)) in products.iter().enumerate() {
@@ -216,8 +294,25 @@ fn sequential_sum(b: &mut ModuleBuilder, j: usize, products: &[(Signal, Interval
             Sum::Const(c, _) => Operand::Const(c),
             Sum::Sig(a) => Operand::Net(b.resize(a, w, &format!("a{j}_{k}_a"), stage)?.net),
         };
-        let sum = b.wire(&format!("a{j}_{k}_sum"), w, accum.signed, Expr::Add(Operand::Net(pcx.net), other), stage)?;
-        acc = Sum::Sig(lower_cast(b, Signal { net: sum, width: w, signed: accum.signed, frac: f }, accum, &format!("acc{j}_{k}"), stage)?);
+        let sum = b.wire(
+            &format!("a{j}_{k}_sum"),
+            w,
+            accum.signed,
+            Expr::Add(Operand::Net(pcx.net), other),
+            stage,
+        )?;
+        acc = Sum::Sig(lower_cast(
+            b,
+            Signal {
+                net: sum,
+                width: w,
+                signed: accum.signed,
+                frac: f,
+            },
+            accum,
+            &format!("acc{j}_{k}"),
+            stage,
+        )?);
     }
     Ok(acc)
 }

@@ -21,7 +21,10 @@ use dense::Out;
 use netlist::*;
 
 /// The primitives generated designs instantiate, as (file name, text).
-pub const PRIMITIVES: &[(&str, &str)] = &[("rtlgen_valid_pipe.v", include_str!("../../rtl_primitives/rtlgen_valid_pipe.v"))];
+pub const PRIMITIVES: &[(&str, &str)] = &[(
+    "rtlgen_valid_pipe.v",
+    include_str!("../../rtl_primitives/rtlgen_valid_pipe.v"),
+)];
 
 /// A generated design.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -67,14 +70,54 @@ pub struct LayerInfo {
 
 /// Verilog-2005 keywords that a model name must not become.
 const KEYWORDS: &[&str] = &[
-    "always", "and", "assign", "begin", "buf", "case", "default", "else", "end", "endcase", "endmodule", "for", "function",
-    "if", "initial", "input", "integer", "module", "nand", "nor", "not", "or", "output", "reg", "signed", "task", "wire",
-    "xor", "generate", "parameter", "localparam", "time", "real", "event",
+    "always",
+    "and",
+    "assign",
+    "begin",
+    "buf",
+    "case",
+    "default",
+    "else",
+    "end",
+    "endcase",
+    "endmodule",
+    "for",
+    "function",
+    "if",
+    "initial",
+    "input",
+    "integer",
+    "module",
+    "nand",
+    "nor",
+    "not",
+    "or",
+    "output",
+    "reg",
+    "signed",
+    "task",
+    "wire",
+    "xor",
+    "generate",
+    "parameter",
+    "localparam",
+    "time",
+    "real",
+    "event",
 ];
 
 /// A legal, non-keyword Verilog identifier derived from a model name.
 pub fn module_name(model_stem: &str) -> String {
-    let mut id: String = model_stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    let mut id: String = model_stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     if id.is_empty() || id.starts_with(|c: char| c.is_ascii_digit()) {
         id.insert_str(0, "model_");
     }
@@ -86,7 +129,12 @@ pub fn module_name(model_stem: &str) -> String {
 
 /// Generates the design. `header` lines start every file; `origins` gives each layer's ONNX
 /// provenance for comments.
-pub fn generate(model: &GoldenModel, top: &str, header: &[String], origins: &dyn Fn(&str) -> String) -> Result<Design> {
+pub fn generate(
+    model: &GoldenModel,
+    top: &str,
+    header: &[String],
+    origins: &dyn Fn(&str) -> String,
+) -> Result<Design> {
     let mut files = Vec::new();
     let mut layers = Vec::new();
     let mut x_ty = model.input_type;
@@ -100,7 +148,10 @@ pub fn generate(model: &GoldenModel, top: &str, header: &[String], origins: &dyn
         layers.push(info);
     }
     let top_module = top_module(top, model, &layers)?;
-    files.insert(0, (format!("{top}.v"), verilog::print(&top_module, header)?));
+    files.insert(
+        0,
+        (format!("{top}.v"), verilog::print(&top_module, header)?),
+    );
     for (name, text) in PRIMITIVES {
         files.push((name.to_string(), text.to_string()));
     }
@@ -118,10 +169,21 @@ pub fn generate(model: &GoldenModel, top: &str, header: &[String], origins: &dyn
 }
 
 fn bus_comment(what: &str, n: usize, t: &FixedType) -> String {
-    format!("{what}: {n} x {t} ({} bits each), element i at bits [i*{w}+{}:i*{w}]", t.width, t.width - 1, w = t.width)
+    format!(
+        "{what}: {n} x {t} ({} bits each), element i at bits [i*{w}+{}:i*{w}]",
+        t.width,
+        t.width - 1,
+        w = t.width
+    )
 }
 
-fn layer_module(layer: &Layer, module: &str, x_ty: FixedType, n_in: usize, origin: String) -> Result<(Module, LayerInfo)> {
+fn layer_module(
+    layer: &Layer,
+    module: &str,
+    x_ty: FixedType,
+    n_in: usize,
+    origin: String,
+) -> Result<(Module, LayerInfo)> {
     let mut b = ModuleBuilder::new(module);
     let clk = b.input("clk", 1);
     let rst = b.input("rst", 1);
@@ -130,15 +192,33 @@ fn layer_module(layer: &Layer, module: &str, x_ty: FixedType, n_in: usize, origi
     let w = x_ty.width;
     let xs: Vec<Signal> = (0..n_in as u32)
         .map(|i| {
-            let net = b.wire(&format!("x{i}"), w, x_ty.signed, Expr::Concat(vec![Part::Bits { net: in_data, hi: i * w + w - 1, lo: i * w }]), 0)?;
-            Ok(Signal { net, width: w, signed: x_ty.signed, frac: x_ty.frac_bits() })
+            let net = b.wire(
+                &format!("x{i}"),
+                w,
+                x_ty.signed,
+                Expr::Concat(vec![Part::Bits {
+                    net: in_data,
+                    hi: i * w + w - 1,
+                    lo: i * w,
+                }]),
+                0,
+            )?;
+            Ok(Signal {
+                net,
+                width: w,
+                signed: x_ty.signed,
+                frac: x_ty.frac_bits(),
+            })
         })
         .collect::<Result<_>>()?;
     let (outs, mut info) = match layer {
         Layer::Dense(d) => {
             let outs = dense::lower(&mut b, d, &xs)?;
             let nz: Vec<i128> = d.weights.iter().copied().filter(|&w| w != 0).collect();
-            let shifts = nz.iter().filter(|w| w.unsigned_abs().is_power_of_two()).count();
+            let shifts = nz
+                .iter()
+                .filter(|w| w.unsigned_abs().is_power_of_two())
+                .count();
             let info = LayerInfo {
                 name: d.name.clone(),
                 module: module.to_owned(),
@@ -178,43 +258,87 @@ fn layer_module(layer: &Layer, module: &str, x_ty: FixedType, n_in: usize, origi
             (outs, info)
         }
     };
-    let latency = outs.iter().filter_map(|o| if let Out::Sig(s) = o { Some(b.stage_of(s.net) + 1) } else { None }).max().unwrap_or(1);
+    let latency = outs
+        .iter()
+        .filter_map(|o| {
+            if let Out::Sig(s) = o {
+                Some(b.stage_of(s.net) + 1)
+            } else {
+                None
+            }
+        })
+        .max()
+        .unwrap_or(1);
     let wy = info.result_type.width;
     let mut parts = Vec::new();
     for o in outs.iter().rev() {
         parts.push(match o {
-            Out::Sig(s) => Part::Bits { net: b.at(s.net, latency)?, hi: wy - 1, lo: 0 },
-            Out::Const(c) => Part::Const { value: *c, width: wy },
+            Out::Sig(s) => Part::Bits {
+                net: b.at(s.net, latency)?,
+                hi: wy - 1,
+                lo: 0,
+            },
+            Out::Const(c) => Part::Const {
+                value: *c,
+                width: wy,
+            },
         });
     }
     let out_valid = b.driven("out_valid", 1, latency);
-    let out_data = b.wire("out_data", outs.len() as u32 * wy, false, Expr::Concat(parts), latency)?;
+    let out_data = b.wire(
+        "out_data",
+        outs.len() as u32 * wy,
+        false,
+        Expr::Concat(parts),
+        latency,
+    )?;
     b.output(out_valid);
     b.output(out_data);
-    b.m.instances.push(valid_pipe("u_valid", latency, clk, rst, in_valid, out_valid));
+    b.m.instances.push(valid_pipe(
+        "u_valid", latency, clk, rst, in_valid, out_valid,
+    ));
     info.latency = latency;
     let mut m = b.m;
     m.comment = vec![
-        format!("Layer '{}' ({origin}): {} {} -> {}, latency {latency} cycles, II 1.", info.name, info.kind, n_in, info.n_out),
+        format!(
+            "Layer '{}' ({origin}): {} {} -> {}, latency {latency} cycles, II 1.",
+            info.name, info.kind, n_in, info.n_out
+        ),
         bus_comment("in_data", n_in, &x_ty),
         bus_comment("out_data", info.n_out, &info.result_type),
     ];
     if let Some(p) = &info.precision {
         m.comment.push(format!(
             "Types: weight {}, bias {}, accum {}, result {}; accumulation plan {:?}.",
-            p.weight, p.bias, p.accum, p.result, info.accum_plan.expect("dense")
+            p.weight,
+            p.bias,
+            p.accum,
+            p.result,
+            info.accum_plan.expect("dense")
         ));
     }
     verilog::prune(&mut m);
     Ok((m, info))
 }
 
-fn valid_pipe(name: &str, depth: u32, clk: NetId, rst: NetId, in_valid: NetId, out_valid: NetId) -> Instance {
+fn valid_pipe(
+    name: &str,
+    depth: u32,
+    clk: NetId,
+    rst: NetId,
+    in_valid: NetId,
+    out_valid: NetId,
+) -> Instance {
     Instance {
         module: "rtlgen_valid_pipe".into(),
         name: name.into(),
         params: vec![("DEPTH".into(), depth as u64)],
-        connections: vec![("clk".into(), clk), ("rst".into(), rst), ("in_valid".into(), in_valid), ("out_valid".into(), out_valid)],
+        connections: vec![
+            ("clk".into(), clk),
+            ("rst".into(), rst),
+            ("in_valid".into(), in_valid),
+            ("out_valid".into(), out_valid),
+        ],
     }
 }
 
@@ -227,9 +351,14 @@ fn top_module(top: &str, model: &GoldenModel, layers: &[LayerInfo]) -> Result<Mo
     let in_data = b.input("in_data", n_in as u32 * model.input_type.width);
     let mut data = b.at(in_data, 1)?;
     let mut valid = b.driven("in_valid_r1", 1, 1);
-    b.m.instances.push(valid_pipe("u_in_valid", 1, clk, rst, in_valid, valid));
+    b.m.instances
+        .push(valid_pipe("u_in_valid", 1, clk, rst, in_valid, valid));
     for l in layers {
-        let d = b.driven(&format!("{}_data", l.name), l.n_out as u32 * l.result_type.width, 0);
+        let d = b.driven(
+            &format!("{}_data", l.name),
+            l.n_out as u32 * l.result_type.width,
+            0,
+        );
         let v = b.driven(&format!("{}_valid", l.name), 1, 0);
         b.m.instances.push(Instance {
             module: l.module.clone(),
@@ -252,7 +381,13 @@ fn top_module(top: &str, model: &GoldenModel, layers: &[LayerInfo]) -> Result<Mo
         None => (model.input_type.width, n_in),
     };
     let out_valid = b.wire("out_valid", 1, false, Expr::Copy(Operand::Net(valid)), 0)?;
-    let out_data = b.wire("out_data", n_out as u32 * w_out, false, Expr::Copy(Operand::Net(data)), 0)?;
+    let out_data = b.wire(
+        "out_data",
+        n_out as u32 * w_out,
+        false,
+        Expr::Copy(Operand::Net(data)),
+        0,
+    )?;
     b.output(out_valid);
     b.output(out_data);
     let latency = 1 + layers.iter().map(|l| l.latency).sum::<u32>();

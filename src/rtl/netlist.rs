@@ -52,7 +52,11 @@ pub enum Expr {
     Or(Vec<NetId>),
     Not(NetId),
     /// OR of bits `hi..=lo` of a net.
-    ReduceOr { net: NetId, hi: u32, lo: u32 },
+    ReduceOr {
+        net: NetId,
+        hi: u32,
+        lo: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

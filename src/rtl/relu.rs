@@ -7,13 +7,26 @@ use super::netlist::*;
 use crate::diag::Result;
 use crate::fixed::FixedType;
 
-pub fn lower(b: &mut ModuleBuilder, xs: &[Signal], result: &FixedType, layer: &str) -> Result<Vec<Out>> {
+pub fn lower(
+    b: &mut ModuleBuilder,
+    xs: &[Signal],
+    result: &FixedType,
+    layer: &str,
+) -> Result<Vec<Out>> {
     xs.iter()
         .enumerate()
         .map(|(i, &x)| {
             let positive = if x.signed {
-                let neg = b.bit(x, x.width - 1, &format!("neg{i}"), 0)?.expect("signed inputs have a sign bit");
-                let net = b.wire(&format!("pos{i}"), x.width, true, Expr::Mux(neg, Operand::Const(0), Operand::Net(x.net)), 0)?;
+                let neg = b
+                    .bit(x, x.width - 1, &format!("neg{i}"), 0)?
+                    .expect("signed inputs have a sign bit");
+                let net = b.wire(
+                    &format!("pos{i}"),
+                    x.width,
+                    true,
+                    Expr::Mux(neg, Operand::Const(0), Operand::Net(x.net)),
+                    0,
+                )?;
                 Signal { net, ..x }
             } else {
                 x

@@ -12,9 +12,23 @@ use std::fmt::Write;
 pub fn prune(m: &mut Module) {
     let n = m.nets.len();
     let mut live = vec![false; n];
-    let mut stack: Vec<NetId> = m.ports.iter().filter(|(_, d)| *d == Dir::Output).map(|(id, _)| *id).collect();
-    stack.extend(m.instances.iter().flat_map(|i| i.connections.iter().map(|(_, id)| *id)));
-    stack.extend(m.ports.iter().filter(|(_, d)| *d == Dir::Input).map(|(id, _)| *id));
+    let mut stack: Vec<NetId> = m
+        .ports
+        .iter()
+        .filter(|(_, d)| *d == Dir::Output)
+        .map(|(id, _)| *id)
+        .collect();
+    stack.extend(
+        m.instances
+            .iter()
+            .flat_map(|i| i.connections.iter().map(|(_, id)| *id)),
+    );
+    stack.extend(
+        m.ports
+            .iter()
+            .filter(|(_, d)| *d == Dir::Input)
+            .map(|(id, _)| *id),
+    );
     while let Some(id) = stack.pop() {
         if live[id.0] {
             continue;
@@ -119,7 +133,11 @@ fn remap(def: &mut Def, re: &dyn Fn(NetId) -> NetId) {
 
 /// A sized literal of `value`'s low `width` bits.
 fn literal(value: i128, width: u32, signed: bool) -> String {
-    let bits = if width >= 128 { value as u128 } else { (value as u128) & ((1u128 << width) - 1) };
+    let bits = if width >= 128 {
+        value as u128
+    } else {
+        (value as u128) & ((1u128 << width) - 1)
+    };
     format!("{width}'{}h{bits:x}", if signed { "s" } else { "" })
 }
 
@@ -132,7 +150,12 @@ fn range(width: u32) -> String {
 }
 
 fn decl(net: &Net, kind: &str) -> String {
-    format!("{kind}{}{} {}", if net.signed { " signed" } else { "" }, range(net.width), net.name)
+    format!(
+        "{kind}{}{} {}",
+        if net.signed { " signed" } else { "" },
+        range(net.width),
+        net.name
+    )
 }
 
 struct Printer<'a> {
@@ -147,7 +170,10 @@ impl Printer<'_> {
     fn bits(&self, id: NetId, hi: u32, lo: u32) -> Result<String> {
         let n = self.m.net(id);
         if hi >= n.width || lo > hi {
-            return Err(Error::Internal(format!("bits {hi}:{lo} of {}-bit net '{}'", n.width, n.name)));
+            return Err(Error::Internal(format!(
+                "bits {hi}:{lo} of {}-bit net '{}'",
+                n.width, n.name
+            )));
         }
         Ok(if n.width == 1 {
             n.name.clone()
@@ -181,7 +207,10 @@ impl Printer<'_> {
     fn one_bit(&self, id: NetId) -> Result<&str> {
         let n = self.m.net(id);
         if n.width != 1 {
-            return Err(Error::Internal(format!("'{}' used as a 1-bit value has {} bits", n.name, n.width)));
+            return Err(Error::Internal(format!(
+                "'{}' used as a 1-bit value has {} bits",
+                n.name, n.width
+            )));
         }
         Ok(&n.name)
     }
@@ -192,7 +221,10 @@ impl Printer<'_> {
             Expr::Copy(Operand::Net(n)) => {
                 let src = self.m.net(*n);
                 if src.width != w {
-                    return Err(Error::Internal(format!("copy of {}-bit '{}' into {w} bits", src.width, src.name)));
+                    return Err(Error::Internal(format!(
+                        "copy of {}-bit '{}' into {w} bits",
+                        src.width, src.name
+                    )));
                 }
                 src.name.clone()
             }
@@ -209,7 +241,11 @@ impl Printer<'_> {
                         Part::Repeat { net, bit, count } => {
                             total += count;
                             let b = self.bits(*net, *bit, *bit)?;
-                            items.push(if *count == 1 { b } else { format!("{{{count}{{{b}}}}}") });
+                            items.push(if *count == 1 {
+                                b
+                            } else {
+                                format!("{{{count}{{{b}}}}}")
+                            });
                         }
                         Part::Fill { ones, count } => {
                             total += count;
@@ -223,7 +259,10 @@ impl Printer<'_> {
                     }
                 }
                 if total != w {
-                    return Err(Error::Internal(format!("concatenation of {total} bits into {w}-bit '{}'", target.name)));
+                    return Err(Error::Internal(format!(
+                        "concatenation of {total} bits into {w}-bit '{}'",
+                        target.name
+                    )));
                 }
                 if items.len() == 1 {
                     items.pop().expect("one item")
@@ -233,7 +272,11 @@ impl Printer<'_> {
             }
             Expr::Add(a, b) => format!("{} + {}", self.operand(a, w, s)?, self.operand(b, w, s)?),
             Expr::Sub(a, b) => format!("{} - {}", self.operand(a, w, s)?, self.operand(b, w, s)?),
-            Expr::MulConst(n, c) => format!("{} * {}", self.operand(&Operand::Net(*n), w, s)?, literal(*c, w, s)),
+            Expr::MulConst(n, c) => format!(
+                "{} * {}",
+                self.operand(&Operand::Net(*n), w, s)?,
+                literal(*c, w, s)
+            ),
             Expr::Cmp(op, n, c) => {
                 let net = self.m.net(*n);
                 let sym = match op {
@@ -242,9 +285,22 @@ impl Printer<'_> {
                 };
                 format!("{} {sym} {}", net.name, literal(*c, net.width, net.signed))
             }
-            Expr::Mux(c, a, b) => format!("{} ? {} : {}", self.one_bit(*c)?, self.operand(a, w, s)?, self.operand(b, w, s)?),
-            Expr::And(v) => v.iter().map(|n| self.one_bit(*n).map(str::to_owned)).collect::<Result<Vec<_>>>()?.join(" & "),
-            Expr::Or(v) => v.iter().map(|n| self.one_bit(*n).map(str::to_owned)).collect::<Result<Vec<_>>>()?.join(" | "),
+            Expr::Mux(c, a, b) => format!(
+                "{} ? {} : {}",
+                self.one_bit(*c)?,
+                self.operand(a, w, s)?,
+                self.operand(b, w, s)?
+            ),
+            Expr::And(v) => v
+                .iter()
+                .map(|n| self.one_bit(*n).map(str::to_owned))
+                .collect::<Result<Vec<_>>>()?
+                .join(" & "),
+            Expr::Or(v) => v
+                .iter()
+                .map(|n| self.one_bit(*n).map(str::to_owned))
+                .collect::<Result<Vec<_>>>()?
+                .join(" | "),
             Expr::Not(n) => format!("~{}", self.one_bit(*n)?),
             Expr::ReduceOr { net, hi, lo } => {
                 if hi == lo {
@@ -260,7 +316,11 @@ impl Printer<'_> {
 /// Prints `m` (already pruned) after `header` comment lines.
 pub fn print(m: &Module, header: &[String]) -> Result<String> {
     let p = Printer { m };
-    let mut used: Vec<Vec<bool>> = m.nets.iter().map(|n| vec![false; n.width as usize]).collect();
+    let mut used: Vec<Vec<bool>> = m
+        .nets
+        .iter()
+        .map(|n| vec![false; n.width as usize])
+        .collect();
     let mark = |used: &mut Vec<Vec<bool>>, id: NetId, r: Option<(u32, u32)>| {
         let (hi, lo) = r.unwrap_or((m.net(id).width - 1, 0));
         for b in lo..=hi.min(m.net(id).width - 1) {
@@ -304,14 +364,23 @@ pub fn print(m: &Module, header: &[String]) -> Result<String> {
             (Dir::Output, _) => "output wire",
         };
         let comma = if k + 1 < m.ports.len() { "," } else { "" };
-        waive(&mut out, "    ", &format!("{}{comma}", decl(net, kind)), id.0);
+        waive(
+            &mut out,
+            "    ",
+            &format!("{}{comma}", decl(net, kind)),
+            id.0,
+        );
     }
     let _ = writeln!(out, ");");
     let is_port = |id: usize| m.ports.iter().any(|(p, _)| p.0 == id);
 
     let mut regs = Vec::new();
     for (i, net) in m.nets.iter().enumerate() {
-        let note = net.note.as_ref().map(|n| format!("  // {n}")).unwrap_or_default();
+        let note = net
+            .note
+            .as_ref()
+            .map(|n| format!("  // {n}"))
+            .unwrap_or_default();
         match &net.def {
             Def::Input => {}
             Def::Wire(e) => {
@@ -319,22 +388,40 @@ pub fn print(m: &Module, header: &[String]) -> Result<String> {
                 if is_port(i) {
                     let _ = writeln!(out, "    assign {} = {rhs};{note}", net.name);
                 } else {
-                    waive(&mut out, "    ", &format!("{} = {rhs};{note}", decl(net, "wire")), i);
+                    waive(
+                        &mut out,
+                        "    ",
+                        &format!("{} = {rhs};{note}", decl(net, "wire")),
+                        i,
+                    );
                 }
             }
             Def::Reg(d) => {
                 let src = m.net(*d);
                 if src.width != net.width || src.signed != net.signed {
-                    return Err(Error::Internal(format!("register '{}' loads a different-width net", net.name)));
+                    return Err(Error::Internal(format!(
+                        "register '{}' loads a different-width net",
+                        net.name
+                    )));
                 }
                 if !is_port(i) {
-                    waive(&mut out, "    ", &format!("{};{note}", decl(net, "reg ")), i);
+                    waive(
+                        &mut out,
+                        "    ",
+                        &format!("{};{note}", decl(net, "reg ")),
+                        i,
+                    );
                 }
                 regs.push(format!("        {} <= {};", net.name, p.name(*d)));
             }
             Def::Instance => {
                 if !is_port(i) {
-                    waive(&mut out, "    ", &format!("{};{note}", decl(net, "wire")), i);
+                    waive(
+                        &mut out,
+                        "    ",
+                        &format!("{};{note}", decl(net, "wire")),
+                        i,
+                    );
                 }
             }
         }
@@ -350,12 +437,20 @@ pub fn print(m: &Module, header: &[String]) -> Result<String> {
         let params = if inst.params.is_empty() {
             String::new()
         } else {
-            let list: Vec<String> = inst.params.iter().map(|(k, v)| format!(".{k}({v})")).collect();
+            let list: Vec<String> = inst
+                .params
+                .iter()
+                .map(|(k, v)| format!(".{k}({v})"))
+                .collect();
             format!(" #({})", list.join(", "))
         };
         let _ = writeln!(out, "    {}{params} {} (", inst.module, inst.name);
         for (k, (port, id)) in inst.connections.iter().enumerate() {
-            let comma = if k + 1 < inst.connections.len() { "," } else { "" };
+            let comma = if k + 1 < inst.connections.len() {
+                ","
+            } else {
+                ""
+            };
             let _ = writeln!(out, "        .{port}({}){comma}", p.name(*id));
         }
         let _ = writeln!(out, "    );");

@@ -36,7 +36,9 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn summary(&self) -> String {
-        let lat = self.latency_measured.map_or("none".into(), |l| l.to_string());
+        let lat = self
+            .latency_measured
+            .map_or("none".into(), |l| l.to_string());
         let ii = self.ii_measured.map_or("n/a".into(), |l| l.to_string());
         let mut s = format!(
             "cosim: {} samples, {} outputs received, {} mismatching samples; latency {lat} cycles (promised {}), II {ii}",
@@ -65,22 +67,39 @@ impl Outcome {
         if ok {
             Ok(())
         } else {
-            Err(Error::Mismatch(format!("co-simulation failed: {}", self.summary())))
+            Err(Error::Mismatch(format!(
+                "co-simulation failed: {}",
+                self.summary()
+            )))
         }
     }
 }
 
 /// Builds (or reuses) the Verilated design and runs every row of `x` through it, one per clock.
-pub fn run(c: &Compiled, design: &Design, x: ArrayView2<f64>, vcd: Option<&Path>) -> Result<Outcome> {
-    let inputs: Vec<Vec<i128>> = (0..x.nrows()).map(|s| c.golden.quantize_input(s, &x.row(s).to_vec())).collect::<Result<_>>()?;
+pub fn run(
+    c: &Compiled,
+    design: &Design,
+    x: ArrayView2<f64>,
+    vcd: Option<&Path>,
+) -> Result<Outcome> {
+    let inputs: Vec<Vec<i128>> = (0..x.nrows())
+        .map(|s| c.golden.quantize_input(s, &x.row(s).to_vec()))
+        .collect::<Result<_>>()?;
     run_mantissas(c, design, &inputs, vcd)
 }
 
 /// Like [`run`] with inputs already in the input type.
-pub fn run_mantissas(c: &Compiled, design: &Design, inputs: &[Vec<i128>], vcd: Option<&Path>) -> Result<Outcome> {
+pub fn run_mantissas(
+    c: &Compiled,
+    design: &Design,
+    inputs: &[Vec<i128>],
+    vcd: Option<&Path>,
+) -> Result<Outcome> {
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let lib = super::verilator::build(&design.files, &design.top, &|msg| spinner.set_message(msg.to_owned()))?;
+    let lib = super::verilator::build(&design.files, &design.top, &|msg| {
+        spinner.set_message(msg.to_owned())
+    })?;
     spinner.finish_and_clear();
     let in_bits = design.in_elements * design.in_type.width as usize;
     let out_bits = design.out_elements * design.out_type.width as usize;
@@ -90,7 +109,12 @@ pub fn run_mantissas(c: &Compiled, design: &Design, inputs: &[Vec<i128>], vcd: O
         None => None,
     };
     let zeros = vec![0u32; in_bits.div_ceil(32)];
-    let step = |sim: &mut Simulator, rst: bool, valid: bool, data: &[u32], wave: &mut Option<super::wave::Writer>| -> Result<(bool, Vec<u32>)> {
+    let step = |sim: &mut Simulator,
+                rst: bool,
+                valid: bool,
+                data: &[u32],
+                wave: &mut Option<super::wave::Writer>|
+     -> Result<(bool, Vec<u32>)> {
         let (ov, od) = sim.cycle(rst, valid, data);
         if let Some(w) = wave.as_mut() {
             w.cycle(rst, valid, data, ov, &od)?;
@@ -130,7 +154,12 @@ pub fn run_mantissas(c: &Compiled, design: &Design, inputs: &[Vec<i128>], vcd: O
             rtl_values[[s, o]] = to_f64(g, out_t.frac_bits());
             if g != w {
                 bad = true;
-                first.get_or_insert(Mismatch { sample: s, output: o, rtl: g, golden: w });
+                first.get_or_insert(Mismatch {
+                    sample: s,
+                    output: o,
+                    rtl: g,
+                    golden: w,
+                });
             }
         }
         mismatched += bad as usize;

@@ -33,7 +33,14 @@ impl Simulator {
             let handle = new();
             // Verilator stores buses of 33 to 64 bits in two words and narrower ones in one.
             let words = |bits: usize| bits.div_ceil(32).max(1);
-            Ok(Simulator { handle, free, cycle, in_words: words(in_bits), out_words: words(out_bits), _lib: lib })
+            Ok(Simulator {
+                handle,
+                free,
+                cycle,
+                in_words: words(in_bits),
+                out_words: words(out_bits),
+                _lib: lib,
+            })
         }
     }
 
@@ -46,7 +53,16 @@ impl Simulator {
         let mut valid = 0i32;
         // SAFETY: `handle` came from this library's `rtlgen_sim_new`; the buffers hold at least as
         // many words as the harness reads or writes for these bus widths.
-        unsafe { (self.cycle)(self.handle, rst as i32, in_valid as i32, input.as_ptr(), &mut valid, out.as_mut_ptr()) };
+        unsafe {
+            (self.cycle)(
+                self.handle,
+                rst as i32,
+                in_valid as i32,
+                input.as_ptr(),
+                &mut valid,
+                out.as_mut_ptr(),
+            )
+        };
         out.truncate(self.out_words);
         (valid != 0, out)
     }

@@ -30,7 +30,11 @@ fn run(cmd: &mut Command, what: &str) -> Result<String> {
         tool(format!("{what}: could not run {:?} ({e}); install Verilator (apt-get install verilator) or set RTLGEN_VERILATOR", cmd.get_program()))
     })?;
     if !out.status.success() {
-        return Err(tool(format!("{what} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))));
+        return Err(tool(format!(
+            "{what} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -41,7 +45,9 @@ pub fn cache_dir() -> PathBuf {
     }
     let base = std::env::var("XDG_CACHE_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into())).join(".cache"));
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into())).join(".cache")
+        });
     base.join("rtlgen")
 }
 
@@ -51,9 +57,22 @@ struct Toolchain {
 }
 
 fn toolchain() -> Result<Toolchain> {
-    let version = run(Command::new(verilator()).arg("--version"), "verilator --version")?.trim().to_owned();
-    let root = run(Command::new(verilator()).args(["--getenv", "VERILATOR_ROOT"]), "verilator --getenv")?.trim().to_owned();
-    Ok(Toolchain { version, root: PathBuf::from(root) })
+    let version = run(
+        Command::new(verilator()).arg("--version"),
+        "verilator --version",
+    )?
+    .trim()
+    .to_owned();
+    let root = run(
+        Command::new(verilator()).args(["--getenv", "VERILATOR_ROOT"]),
+        "verilator --getenv",
+    )?
+    .trim()
+    .to_owned();
+    Ok(Toolchain {
+        version,
+        root: PathBuf::from(root),
+    })
 }
 
 fn cc_build(tc: &Toolchain, out_dir: &Path) -> cc::Build {
@@ -85,8 +104,12 @@ fn cached(dir: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<PathBuf>
         return Ok(dir.to_owned());
     }
     let parent = dir.parent().expect("cache entries have parents");
-    std::fs::create_dir_all(parent).map_err(|e| tool(format!("cache {}: {e}", parent.display())))?;
-    let tmp = tempfile::Builder::new().prefix(".tmp-").tempdir_in(parent).map_err(|e| tool(format!("cache: {e}")))?;
+    std::fs::create_dir_all(parent)
+        .map_err(|e| tool(format!("cache {}: {e}", parent.display())))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempdir_in(parent)
+        .map_err(|e| tool(format!("cache: {e}")))?;
     fill(tmp.path())?;
     std::fs::write(tmp.path().join("done"), "").map_err(|e| tool(format!("cache: {e}")))?;
     let kept = tmp.keep();
@@ -103,11 +126,18 @@ fn hex_digest(parts: &[&[u8]]) -> String {
         h.update((p.len() as u64).to_le_bytes());
         h.update(p);
     }
-    h.finalize().iter().take(12).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn objects_in(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut objs: Vec<PathBuf> = walk(dir)?.into_iter().filter(|p| p.extension().is_some_and(|e| e == "o")).collect();
+    let mut objs: Vec<PathBuf> = walk(dir)?
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "o"))
+        .collect();
     objs.sort();
     Ok(objs)
 }
@@ -147,12 +177,19 @@ pub fn build(files: &[(String, String)], top: &str, progress: &dyn Fn(&str)) -> 
     let tc = toolchain()?;
     let runtime_objs = runtime(&tc, progress)?;
     let opt = CXX_OPT_LEVEL.to_string();
-    let mut parts: Vec<&[u8]> = vec![tc.version.as_bytes(), HARNESS.as_bytes(), top.as_bytes(), opt.as_bytes()];
+    let mut parts: Vec<&[u8]> = vec![
+        tc.version.as_bytes(),
+        HARNESS.as_bytes(),
+        top.as_bytes(),
+        opt.as_bytes(),
+    ];
     for (name, text) in files {
         parts.push(name.as_bytes());
         parts.push(text.as_bytes());
     }
-    let dir = cache_dir().join("designs").join(format!("{top}-{}", hex_digest(&parts)));
+    let dir = cache_dir()
+        .join("designs")
+        .join(format!("{top}-{}", hex_digest(&parts)));
     let dir = cached(&dir, |tmp| {
         let rtl = tmp.join("rtl");
         std::fs::create_dir_all(&rtl).map_err(|e| tool(e.to_string()))?;
@@ -166,13 +203,27 @@ pub fn build(files: &[(String, String)], top: &str, progress: &dyn Fn(&str)) -> 
         progress("verilating");
         run(
             Command::new(verilator())
-                .args(["--cc", "-Wno-fatal", "--prefix", "Vrtlgen_top", "--top-module", top, "--Mdir"])
+                .args([
+                    "--cc",
+                    "-Wno-fatal",
+                    "--prefix",
+                    "Vrtlgen_top",
+                    "--top-module",
+                    top,
+                    "--Mdir",
+                ])
                 .arg(&obj)
                 .args(&sources),
             "verilator",
         )?;
-        let cpps: Vec<PathBuf> = walk(&obj)?.into_iter().filter(|p| p.extension().is_some_and(|e| e == "cpp")).collect();
-        progress(&format!("compiling {} C++ files of the Verilated model", cpps.len()));
+        let cpps: Vec<PathBuf> = walk(&obj)?
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "cpp"))
+            .collect();
+        progress(&format!(
+            "compiling {} C++ files of the Verilated model",
+            cpps.len()
+        ));
         std::fs::write(tmp.join("harness.cpp"), HARNESS).map_err(|e| tool(e.to_string()))?;
         let build_dir = tmp.join("objects");
         std::fs::create_dir_all(&build_dir).map_err(|e| tool(e.to_string()))?;
@@ -182,9 +233,16 @@ pub fn build(files: &[(String, String)], top: &str, progress: &dyn Fn(&str)) -> 
             .define("RTLGEN_TOP_HEADER", "\"Vrtlgen_top.h\"")
             .files(&cpps)
             .file(tmp.join("harness.cpp"));
-        let objects = b.try_compile_intermediates().map_err(|e| tool(format!("compiling the Verilated model: {e}")))?;
+        let objects = b
+            .try_compile_intermediates()
+            .map_err(|e| tool(format!("compiling the Verilated model: {e}")))?;
         let mut link = b.get_compiler().to_command();
-        link.arg("-shared").arg("-o").arg(tmp.join("model.so")).args(&objects).args(&runtime_objs).arg("-pthread");
+        link.arg("-shared")
+            .arg("-o")
+            .arg(tmp.join("model.so"))
+            .args(&objects)
+            .args(&runtime_objs)
+            .arg("-pthread");
         run(&mut link, "linking the Verilated model")?;
         let _ = std::fs::remove_dir_all(&build_dir);
         Ok(())

@@ -18,7 +18,16 @@ fn io(path: &Path, e: std::io::Error) -> Error {
 }
 
 fn bits(words: &[u32], n: usize) -> Vec<Value> {
-    (0..n).rev().map(|b| if (words.get(b / 32).copied().unwrap_or(0) >> (b % 32)) & 1 == 1 { Value::V1 } else { Value::V0 }).collect()
+    (0..n)
+        .rev()
+        .map(|b| {
+            if (words.get(b / 32).copied().unwrap_or(0) >> (b % 32)) & 1 == 1 {
+                Value::V1
+            } else {
+                Value::V0
+            }
+        })
+        .collect()
 }
 
 impl Writer {
@@ -36,11 +45,24 @@ impl Writer {
         let od = w.add_wire(out_bits as u32, "out_data").map_err(e)?;
         w.upscope().map_err(e)?;
         w.enddefinitions().map_err(e)?;
-        Ok(Writer { w, ids: [clk, rst, iv, id, ov, od], widths: (in_bits, out_bits), time: 0, path: path.to_owned() })
+        Ok(Writer {
+            w,
+            ids: [clk, rst, iv, id, ov, od],
+            widths: (in_bits, out_bits),
+            time: 0,
+            path: path.to_owned(),
+        })
     }
 
     /// Records one clock cycle: inputs while clk is low, outputs after the rising edge.
-    pub fn cycle(&mut self, rst: bool, in_valid: bool, in_data: &[u32], out_valid: bool, out_data: &[u32]) -> Result<()> {
+    pub fn cycle(
+        &mut self,
+        rst: bool,
+        in_valid: bool,
+        in_data: &[u32],
+        out_valid: bool,
+        out_data: &[u32],
+    ) -> Result<()> {
         let path = self.path.clone();
         let e = |e| io(&path, e);
         let b = |v: bool| if v { Value::V1 } else { Value::V0 };
@@ -49,11 +71,15 @@ impl Writer {
         self.w.change_scalar(clk, Value::V0).map_err(e)?;
         self.w.change_scalar(r, b(rst)).map_err(e)?;
         self.w.change_scalar(iv, b(in_valid)).map_err(e)?;
-        self.w.change_vector(id, bits(in_data, self.widths.0)).map_err(e)?;
+        self.w
+            .change_vector(id, bits(in_data, self.widths.0))
+            .map_err(e)?;
         self.w.timestamp(self.time + 1).map_err(e)?;
         self.w.change_scalar(clk, Value::V1).map_err(e)?;
         self.w.change_scalar(ov, b(out_valid)).map_err(e)?;
-        self.w.change_vector(od, bits(out_data, self.widths.1)).map_err(e)?;
+        self.w
+            .change_vector(od, bits(out_data, self.widths.1))
+            .map_err(e)?;
         self.time += 2;
         Ok(())
     }

@@ -6,13 +6,23 @@ use std::process::Command;
 
 /// Panics with an actionable message when an external tool is missing: these tests never skip.
 pub fn require_tool(tool: &str) {
-    let found = Command::new(tool).arg("--version").output().map(|o| o.status.success()).unwrap_or(false)
-        || Command::new(tool).arg("-V").output().map(|o| o.status.success()).unwrap_or(false);
+    let found = Command::new(tool)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+        || Command::new(tool)
+            .arg("-V")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
     assert!(found, "this test needs `{tool}` on the PATH; run scripts/test.sh (it installs Verilator, Yosys and Icarus when missing)");
 }
 
 pub fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
 }
 
 /// Runs `verilator --lint-only -Wall` on a design's files and asserts it prints nothing.
@@ -25,7 +35,18 @@ pub fn assert_lint_clean(files: &[(String, String)], top: &str) {
         std::fs::write(&p, text).unwrap();
         paths.push(p);
     }
-    let out = Command::new("verilator").args(["--lint-only", "-Wall", "--top-module", top]).args(&paths).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success() && text.trim().is_empty(), "verilator -Wall is not clean for {top}:\n{text}");
+    let out = Command::new("verilator")
+        .args(["--lint-only", "-Wall", "--top-module", top])
+        .args(&paths)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.trim().is_empty(),
+        "verilator -Wall is not clean for {top}:\n{text}"
+    );
 }
