@@ -191,3 +191,56 @@ fn primitive_testbenches_pass_in_icarus() {
         );
     }
 }
+
+#[test]
+fn generated_yosys_script_synthesizes_for_the_board() {
+    require_tool("yosys");
+    // A small network keeps synthesis to seconds; the script is the same for any model.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let mut layer =
+        |name: &str, n_out: usize, n_in: usize, relu: bool| rtlgen::modelgen::DenseLayer {
+            name: name.into(),
+            weight: Array2::from_shape_fn((n_out, n_in), |_| rng.random_range(-1.0f32..1.0)),
+            bias: Some(ndarray::Array1::from_shape_fn(n_out, |_| {
+                rng.random_range(-1.0f32..1.0)
+            })),
+            relu,
+        };
+    let layers = [layer("fc1", 6, 8, true), layer("fc2", 3, 6, false)];
+    let model = dir.path().join("model.onnx");
+    std::fs::write(
+        &model,
+        rtlgen::modelgen::encode(&rtlgen::modelgen::mlp(
+            &[8],
+            &layers,
+            rtlgen::modelgen::Style::Torch,
+        )),
+    )
+    .unwrap();
+    let out = dir.path().join("jet");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_rtlgen"))
+        .arg("build")
+        .arg(&model)
+        .args(["--target", "arty-a7", "-o"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = std::process::Command::new("yosys")
+        .args(["-q", "-s", "synth_yosys.ys"])
+        .current_dir(out.join("fpga"))
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "yosys failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stat = std::fs::read_to_string(out.join("fpga/yosys_utilization.txt")).unwrap();
+    assert!(
+        stat.contains("LUT") && stat.contains("FDRE"),
+        "no LUTs or flip-flops in:\n{stat}"
+    );
+    assert!(out.join("fpga/model_netlist.json").exists());
+}

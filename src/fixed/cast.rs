@@ -93,70 +93,91 @@ fn wrap_bits(low: u128, width: u32, signed: bool) -> i128 {
 /// This is the semantics of assigning to an `ap_fixed`/`ap_int` variable in C++ (REFERENCE §1.3,
 /// §1.4, §1.5); `ap_int` targets truncate toward zero and wrap, whatever their modes say.
 pub fn cast(m: i128, f_src: i32, t: &FixedType) -> i128 {
-    let d = f_src - t.frac_bits();
-    let rounded = if d > 0 {
-        Rounded::Exact(quantize(m, d as u32, t.effective_quant()))
-    } else {
-        shift_left(m, (-d) as u32)
-    };
-    handle_overflow(rounded, t)
+    CastPlan::new(f_src, t).apply(m)
 }
 
-fn handle_overflow(v: Rounded, t: &FixedType) -> i128 {
-    let (min, max) = (t.min_mantissa(), t.max_mantissa());
-    let (mode, n) = t.effective_overflow();
-    let (in_range, negative, low) = match v {
-        Rounded::Exact(q) => {
-            let lo = if mode == Overflow::SatSym && t.signed {
-                -max
+/// [`cast`] from a fixed source scale into a fixed type, with everything that does not depend on
+/// the value computed once.
+#[derive(Debug, Clone, Copy)]
+pub struct CastPlan {
+    /// Fraction bits dropped (> 0) or appended (< 0).
+    d: i32,
+    quant: Quant,
+    overflow: Overflow,
+    sat_bits: u32,
+    width: u32,
+    signed: bool,
+    max: i128,
+    /// Lowest in-range value: `-max` under signed SAT_SYM, else the type's minimum.
+    lo: i128,
+}
+
+impl CastPlan {
+    pub fn new(f_src: i32, t: &FixedType) -> Self {
+        let (overflow, sat_bits) = t.effective_overflow();
+        CastPlan {
+            d: f_src - t.frac_bits(),
+            quant: t.effective_quant(),
+            overflow,
+            sat_bits,
+            width: t.width,
+            signed: t.signed,
+            max: t.max_mantissa(),
+            lo: t.lowest_produced(),
+        }
+    }
+
+    #[inline]
+    pub fn apply(&self, m: i128) -> i128 {
+        let rounded = if self.d == 0 {
+            Rounded::Exact(m)
+        } else if self.d > 0 {
+            Rounded::Exact(if self.quant == Quant::Trn && self.d < 127 {
+                m >> self.d
             } else {
-                min
-            };
-            if q >= lo && q <= max {
+                quantize(m, self.d as u32, self.quant)
+            })
+        } else {
+            shift_left(m, (-self.d) as u32)
+        };
+        if let Rounded::Exact(q) = rounded {
+            if q >= self.lo && q <= self.max {
                 return q;
             }
-            (false, q < 0, q as u128)
         }
-        Rounded::Huge { negative, low } => (false, negative, low),
-    };
-    debug_assert!(!in_range);
-    match mode {
-        Overflow::Wrap if n == 0 => wrap_bits(low, t.width, t.signed),
-        Overflow::Wrap => {
-            let mut bits = (wrap_bits(low, t.width, false)) as u128;
-            let w = t.width;
-            if t.signed {
-                // MSB := sign of the source; the N−1 bits below it := the opposite of the sign.
-                let msb = 1u128 << (w - 1);
-                let below = ((1u128 << (n - 1)) - 1) << (w - n);
-                bits &= !(msb | below);
-                if negative {
-                    bits |= msb;
+        self.handle_overflow(rounded)
+    }
+
+    fn handle_overflow(&self, v: Rounded) -> i128 {
+        let (negative, low) = match v {
+            Rounded::Exact(q) => (q < 0, q as u128),
+            Rounded::Huge { negative, low } => (negative, low),
+        };
+        let (w, n) = (self.width, self.sat_bits);
+        match self.overflow {
+            Overflow::Wrap if n == 0 => wrap_bits(low, w, self.signed),
+            Overflow::Wrap => {
+                let mut bits = wrap_bits(low, w, false) as u128;
+                if self.signed {
+                    // MSB := sign of the source; the N−1 bits below it := the opposite of the sign.
+                    let msb = 1u128 << (w - 1);
+                    let below = ((1u128 << (n - 1)) - 1) << (w - n);
+                    bits &= !(msb | below);
+                    bits |= if negative { msb } else { below };
                 } else {
-                    bits |= below;
+                    // Unsigned: the top N bits become ones on any overflow, whatever the source sign.
+                    bits |= ((1u128 << n) - 1) << (w - n);
                 }
-            } else {
-                // Unsigned: the top N bits become ones on any overflow, whatever the source sign.
-                bits |= ((1u128 << n) - 1) << (w - n);
+                wrap_bits(bits, w, self.signed)
             }
-            wrap_bits(bits, w, t.signed)
-        }
-        Overflow::Sat => {
-            if negative {
-                min
-            } else {
-                max
+            Overflow::Sat | Overflow::SatSym => {
+                if negative {
+                    self.lo
+                } else {
+                    self.max
+                }
             }
-        }
-        Overflow::SatZero => 0,
-        Overflow::SatSym => {
-            if !negative {
-                max
-            } else if t.signed {
-                -max
-            } else {
-                min
-            }
+            Overflow::SatZero => 0,
         }
     }
 }

@@ -8,6 +8,6 @@ mod cast;
 mod parse;
 mod types;
 
-pub use cast::{cast, from_f64, quantize, to_f64};
+pub use cast::{cast, from_f64, quantize, to_f64, CastPlan};
 pub use parse::SPELLINGS as SPELLINGS_HINT;
 pub use types::{FixedType, Overflow, Quant, MAX_WIDTH};

@@ -1,6 +1,6 @@
 use crate::analysis::accumulation::{bias_in_accum, plan, AccumPlan};
 use crate::diag::{Diagnostic, Error, Result};
-use crate::fixed::{cast, from_f64, quantize, to_f64, FixedType, Quant};
+use crate::fixed::{cast, from_f64, quantize, to_f64, CastPlan, FixedType, Quant};
 use crate::ir::{DensePrecision, Graph, Op, Phase};
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -22,6 +22,7 @@ pub enum Layer {
         name: String,
         x_ty: FixedType,
         result: FixedType,
+        to_result: CastPlan,
     },
 }
 
@@ -37,8 +38,14 @@ pub struct DenseKernel {
     w_t: Vec<i128>,
     /// The same in `i64` when the plan's values provably fit.
     w_t64: Option<Vec<i64>>,
+    /// The same in `i32` when the plan's values provably fit (vectorizes well).
+    w_t32: Option<Vec<i32>>,
     /// `cast(b_j → accum)`.
     bias_acc: Vec<i128>,
+    /// A sum at accum's scale into accum (reduces wrapped sums modulo 2^W; the identity otherwise).
+    to_accum: CastPlan,
+    /// accum into result.
+    to_result: CastPlan,
     /// `(n_in, n_out)` weights, kept for the reference schedule.
     pub weights: Array2<i128>,
     pub bias: Vec<i128>,
@@ -70,6 +77,7 @@ impl GoldenModel {
                     name: node.name.clone(),
                     x_ty,
                     result,
+                    to_result: CastPlan::new(x_ty.frac_bits(), &result),
                 },
                 Op::Dense(d) => {
                     let p = d.precision.expect("verified");
@@ -189,10 +197,7 @@ impl Layer {
     pub fn run(&self, x: &[i128]) -> Vec<i128> {
         match self {
             Layer::Dense(d) => d.run(x),
-            Layer::Relu { x_ty, result, .. } => x
-                .iter()
-                .map(|&v| cast(v.max(0), x_ty.frac_bits(), result))
-                .collect(),
+            Layer::Relu { to_result, .. } => x.iter().map(|&v| to_result.apply(v.max(0))).collect(),
         }
     }
     pub fn name(&self) -> &str {
@@ -223,6 +228,21 @@ impl DenseKernel {
             AccumPlan::Sequential => false,
         };
         let w_t64 = fits64.then(|| w_t.iter().map(|&w| w as i64).collect());
+        let shift = p.accum.frac_bits() - x_ty.frac_bits() - p.weight.frac_bits();
+        // i32 lanes: exact sums of an accumulator of at most 31 bits, or wrapping sums of products
+        // below 2^31 in magnitude.
+        let fits32 = match plan {
+            AccumPlan::Exact => p.accum.width <= 31,
+            AccumPlan::Wrap => {
+                let max_abs = |t: &FixedType| t.max_mantissa().max(-t.min_mantissa());
+                max_abs(&x_ty) * max_abs(&p.weight) <= i32::MAX as i128
+                    && p.accum.width <= 32
+                    && shift.abs() < 31
+                    && (shift >= 0 || p.accum.effective_quant() == Quant::Trn)
+            }
+            AccumPlan::Sequential => false,
+        };
+        let w_t32 = fits32.then(|| w_t.iter().map(|&w| w as i32).collect());
         let bias_acc = bias.iter().map(|&b| bias_in_accum(b, &p)).collect();
         DenseKernel {
             name: name.to_owned(),
@@ -233,7 +253,10 @@ impl DenseKernel {
             plan,
             w_t,
             w_t64,
+            w_t32,
             bias_acc,
+            to_accum: CastPlan::new(p.accum.frac_bits(), &p.accum),
+            to_result: CastPlan::new(p.accum.frac_bits(), &p.result),
             weights: weights.to_owned(),
             bias: bias.to_vec(),
         }
@@ -246,7 +269,26 @@ impl DenseKernel {
 
     pub fn run(&self, x: &[i128]) -> Vec<i128> {
         let p = &self.precision;
-        let f_acc = p.accum.frac_bits();
+        if let Some(w) = &self.w_t32 {
+            let x32: Vec<i32> = x.iter().map(|&v| v as i32).collect();
+            let s = self.shift();
+            return w
+                .chunks_exact(self.n_in)
+                .zip(&self.bias_acc)
+                .map(|(row, &b)| {
+                    let sum = match (self.plan, s >= 0) {
+                        (AccumPlan::Exact, _) => (b + ((dot32(row, &x32) as i128) << s)) as i64,
+                        (_, true) => {
+                            (b as i32).wrapping_add(dot32(row, &x32).wrapping_shl(s as u32)) as i64
+                        }
+                        (_, false) => {
+                            (b as i32).wrapping_add(dot32_shr(row, &x32, (-s) as u32)) as i64
+                        }
+                    };
+                    self.to_result.apply(self.to_accum.apply(sum as i128))
+                })
+                .collect();
+        }
         let acc: Vec<i128> = match (self.plan, &self.w_t64) {
             (AccumPlan::Sequential, _) => {
                 return super::reference::dense(x, &self.x_ty, p, self.weights.view(), &self.bias);
@@ -305,9 +347,39 @@ impl DenseKernel {
         };
         // Exact sums are in range; wrapped sums are reduced modulo 2^W here.
         acc.into_iter()
-            .map(|a| cast(cast(a, f_acc, &p.accum), f_acc, &p.result))
+            .map(|a| self.to_result.apply(self.to_accum.apply(a)))
             .collect()
     }
+}
+
+/// Wrapping `i32` dot product (exact whenever the caller's bounds hold).
+fn dot32(w: &[i32], x: &[i32]) -> i32 {
+    dot32_shr(w, x, 0)
+}
+
+/// Σ floor(w·x / 2^d), wrapping: products cast to a coarser accumulator with TRN. Uses AVX2
+/// lanes when the processor has them.
+fn dot32_shr(w: &[i32], x: &[i32], d: u32) -> i32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor supports AVX2, checked just above.
+        return unsafe { dot32_shr_avx2(w, x, d) };
+    }
+    dot32_shr_portable(w, x, d)
+}
+
+#[inline(always)]
+fn dot32_shr_portable(w: &[i32], x: &[i32], d: u32) -> i32 {
+    w.iter()
+        .zip(x)
+        .fold(0i32, |a, (&w, &v)| a.wrapping_add(w.wrapping_mul(v) >> d))
+}
+
+/// The same loop compiled for AVX2, which the compiler vectorizes 8 lanes wide.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dot32_shr_avx2(w: &[i32], x: &[i32], d: u32) -> i32 {
+    dot32_shr_portable(w, x, d)
 }
 
 /// Wrapping `i64` dot product (exact whenever the caller's bounds hold).
