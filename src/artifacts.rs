@@ -131,9 +131,11 @@ pub fn write_build(
     )?;
     write(&tb.join("stimulus.hex"), &stim)?;
     write(&tb.join("expected.hex"), &expect)?;
-    let run = tb.join("run_icarus.sh");
-    write(&run, &render("run_icarus.sh", &vars)?)?;
-    set_executable(&run)?;
+    for script in ["run_icarus.sh", "run_verilator.sh"] {
+        let path = tb.join(script);
+        write(&path, &render(script, &vars)?)?;
+        set_executable(&path)?;
+    }
     let fpga = dir.join("fpga");
     write(&fpga.join("build.tcl"), &render("vivado_build.tcl", &vars)?)?;
     write(

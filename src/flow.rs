@@ -54,6 +54,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("testbench.v", include_str!("../sim/testbench.v.j2")),
     ("run_icarus.sh", include_str!("../sim/run_icarus.sh.j2")),
+    (
+        "run_verilator.sh",
+        include_str!("../sim/run_verilator.sh.j2"),
+    ),
 ];
 
 /// Renders a bundled template; a variable the template uses but `vars` lacks is an internal error.

@@ -193,7 +193,7 @@ fn primitive_testbenches_pass_in_icarus() {
 }
 
 #[test]
-fn generated_yosys_script_synthesizes_for_the_board() {
+fn generated_yosys_script_and_testbenches_run_for_a_small_network() {
     require_tool("yosys");
     // A small network keeps synthesis to seconds; the script is the same for any model.
     let dir = tempfile::tempdir().unwrap();
@@ -243,4 +243,20 @@ fn generated_yosys_script_synthesizes_for_the_board() {
         "no LUTs or flip-flops in:\n{stat}"
     );
     assert!(out.join("fpga/model_netlist.json").exists());
+    for (script, tool) in [
+        ("run_icarus.sh", "iverilog"),
+        ("run_verilator.sh", "verilator"),
+    ] {
+        require_tool(tool);
+        let run = std::process::Command::new("sh")
+            .arg(out.join("tb").join(script))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            text.contains("PASS: 256 vectors") && !text.contains("FAIL"),
+            "{script}:\n{text}{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
 }

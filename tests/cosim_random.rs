@@ -205,3 +205,50 @@ fn regression_unsigned_wrap_sat_bits_and_sat_sym_accumulator() {
     // keep their top two bits forced to ones: 0b111010 = 58 → 7.25.
     assert_eq!(outcome.rtl_values[[0, 0]], 7.25);
 }
+
+/// Accumulators and results wider than 64 bits (hls4ml's lossless `auto` type for 32-bit inputs
+/// and weights): the golden model's i128 path, Verilator's wide ports and wide constants.
+#[test]
+fn wide_accumulators_beyond_64_bits_cosimulate() {
+    require_tool("verilator");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(64);
+    let layers = [
+        DenseLayer {
+            name: "fc1".into(),
+            weight: Array2::from_shape_fn((3, 5), |_| weight(&mut rng)),
+            bias: Some(Array1::from_shape_fn(3, |_| weight(&mut rng))),
+            relu: false,
+        },
+        DenseLayer {
+            name: "fc2".into(),
+            weight: Array2::from_shape_fn((2, 3), |_| weight(&mut rng)),
+            bias: Some(Array1::from_shape_fn(2, |_| weight(&mut rng))),
+            relu: false,
+        },
+    ];
+    let config = json!({"LayerName": {
+        "x": {"Precision": {"result": "ap_fixed<32,12,AP_RND,AP_SAT>"}},
+        "fc1": {"Precision": {"weight": "ap_fixed<32,4>", "bias": "ap_fixed<32,8>", "accum": "auto", "result": "auto"}},
+        "fc2": {"Precision": {"weight": "ap_fixed<20,4>", "bias": "ap_fixed<24,8>", "accum": "ap_fixed<100,40,AP_RND_CONV,AP_SAT>", "result": "ap_fixed<90,30,AP_RND,AP_SAT_SYM>"}}
+    }});
+    let dir = tempfile::tempdir().unwrap();
+    let (mpath, cpath) = (dir.path().join("wide.onnx"), dir.path().join("wide.json"));
+    std::fs::write(&mpath, encode(&mlp(&[5], &layers, Style::Torch))).unwrap();
+    std::fs::write(&cpath, config.to_string()).unwrap();
+    let c = rtlgen::driver::compile(&mpath, Some(&cpath), None).unwrap();
+    let dump = c.graph.dump();
+    // 32 + 32 + ceil(log2 5) = 67 bits with 19 integer bits, plus one integer bit for the bias.
+    assert!(
+        dump.contains("accum ap_fixed<68,20>"),
+        "fc1's lossless accumulator:\n{dump}"
+    );
+    let t = c.golden.input_type;
+    let x = Array2::from_shape_fn((400, 5), |_| {
+        rng.random_range(t.min_mantissa()..=t.max_mantissa()) as f64 * (2.0f64).powi(-t.frac_bits())
+    });
+    let design = c.design().unwrap();
+    assert_lint_clean(&design.files, &design.top);
+    let outcome = rtlgen::sim::cosim::run(&c, &design, x.view(), None).unwrap();
+    assert_eq!(outcome.mismatched_samples, 0, "{}", outcome.summary());
+    assert_eq!(outcome.received, 400);
+}

@@ -563,7 +563,9 @@ fn float_forward_with_bound(
                 a = out;
                 e = out_e;
             }
-            Layer::Relu { name, x_ty, result, .. } => {
+            Layer::Relu {
+                name, x_ty, result, ..
+            } => {
                 let e_res = cast_error(result, Some(x_ty.frac_bits()));
                 for (v, err) in a.iter_mut().zip(e.iter_mut()) {
                     *v = v.max(0.0);
