@@ -1,5 +1,5 @@
 //! Arbitrary-precision fixed-point arithmetic with the exact semantics of Xilinx `ap_fixed`
-//! (see the crate's `docs/arithmetic.md`).
+//! (README, "Arithmetic").
 //!
 //! A value is a mantissa `m` (an `i128`) scaled by `2^-F`. Arithmetic between values is exact;
 //! rounding and overflow happen only in [`cast`], which is what an assignment does in C++.
