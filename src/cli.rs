@@ -27,6 +27,16 @@ pub struct ModelArgs {
     pub dump_ir_after: Option<String>,
 }
 
+#[derive(clap::Args, Debug)]
+pub struct DataArgs {
+    /// Inputs, float32 or float64, shape (N, *input shape of the model).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Outputs, float64: the exact fixed-point values.
+    #[arg(long)]
+    pub output: PathBuf,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Generate RTL, a self-checking testbench, FPGA scripts and report.json.
@@ -47,23 +57,15 @@ pub enum Command {
     Predict {
         #[command(flatten)]
         model: ModelArgs,
-        /// Inputs, float32 or float64, shape (N, *input shape of the model).
-        #[arg(long)]
-        input: PathBuf,
-        /// Outputs, float64, the exact fixed-point values.
-        #[arg(long)]
-        output: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// Generate the RTL, simulate it with Verilator on the inputs and compare with the golden model.
     Cosim {
         #[command(flatten)]
         model: ModelArgs,
-        /// Inputs, float32 or float64, shape (N, *input shape of the model).
-        #[arg(long)]
-        input: PathBuf,
-        /// What the RTL produced, float64.
-        #[arg(long)]
-        output: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
         /// Write the top-level port waveforms to this VCD file.
         #[arg(long)]
         vcd: Option<PathBuf>,
@@ -78,16 +80,11 @@ pub fn run(cli: Cli) -> Result<()> {
             output,
             tb_vectors,
         } => crate::commands::build(&model, &target, output, tb_vectors),
-        Command::Predict {
-            model,
-            input,
-            output,
-        } => crate::commands::predict(&model, &input, &output),
-        Command::Cosim {
-            model,
-            input,
-            output,
-            vcd,
-        } => crate::commands::cosim(&model, &input, &output, vcd.as_deref()),
+        Command::Predict { model, data } => {
+            crate::commands::predict(&model, &data.input, &data.output)
+        }
+        Command::Cosim { model, data, vcd } => {
+            crate::commands::cosim(&model, &data.input, &data.output, vcd.as_deref())
+        }
     }
 }

@@ -41,12 +41,13 @@ fn tensor(name: &str, dims: &[usize], values: impl Iterator<Item = f32>) -> Tens
     }
 }
 
-fn value_info(name: &str, dims: &[Option<usize>]) -> ValueInfoProto {
+/// A float tensor's name and shape; `None` is a symbolic (batch) dimension.
+pub fn value_info(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
     let dim = dims
         .iter()
         .map(|d| Dimension {
             value: Some(match d {
-                Some(v) => Dim::DimValue(*v as i64),
+                Some(v) => Dim::DimValue(*v),
                 None => Dim::DimParam("batch".into()),
             }),
             ..Default::default()
@@ -65,24 +66,26 @@ fn value_info(name: &str, dims: &[Option<usize>]) -> ValueInfoProto {
     }
 }
 
-fn node(
+/// A node of the default domain.
+pub fn node(
     name: &str,
     op: &str,
     inputs: &[&str],
-    output: &str,
+    outputs: &[&str],
     attrs: Vec<AttributeProto>,
 ) -> NodeProto {
     NodeProto {
         name: Some(name.into()),
         op_type: Some(op.into()),
         input: inputs.iter().map(|s| s.to_string()).collect(),
-        output: vec![output.into()],
+        output: outputs.iter().map(|s| s.to_string()).collect(),
         attribute: attrs,
         ..Default::default()
     }
 }
 
-fn int_attr(name: &str, v: i64) -> AttributeProto {
+/// An integer attribute.
+pub fn int_attr(name: &str, v: i64) -> AttributeProto {
     AttributeProto {
         name: Some(name.into()),
         i: Some(v),
@@ -99,7 +102,7 @@ pub fn mlp(input_shape: &[usize], layers: &[DenseLayer], style: Style) -> ModelP
         ..Default::default()
     };
     let mut dims = vec![None];
-    dims.extend(input_shape.iter().map(|&d| Some(d)));
+    dims.extend(input_shape.iter().map(|&d| Some(d as i64)));
     g.input.push(value_info("x", &dims));
     let mut cur = "x".to_string();
     if input_shape.len() > 1 {
@@ -107,7 +110,7 @@ pub fn mlp(input_shape: &[usize], layers: &[DenseLayer], style: Style) -> ModelP
             "/flatten/Flatten",
             "Flatten",
             &[&cur],
-            "/flatten/Flatten_output_0",
+            &["/flatten/Flatten_output_0"],
             vec![int_attr("axis", 1)],
         ));
         cur = "/flatten/Flatten_output_0".into();
@@ -140,7 +143,7 @@ pub fn mlp(input_shape: &[usize], layers: &[DenseLayer], style: Style) -> ModelP
                     &format!("/{}/Gemm", l.name),
                     "Gemm",
                     &refs,
-                    &out,
+                    &[&out],
                     vec![
                         int_attr("transB", 1),
                         AttributeProto {
@@ -167,7 +170,7 @@ pub fn mlp(input_shape: &[usize], layers: &[DenseLayer], style: Style) -> ModelP
                     &format!("sequential/{}/MatMul", l.name),
                     "MatMul",
                     &[&cur, &wname],
-                    &mm_out,
+                    &[&mm_out],
                     vec![],
                 ));
                 cur = mm_out;
@@ -184,7 +187,7 @@ pub fn mlp(input_shape: &[usize], layers: &[DenseLayer], style: Style) -> ModelP
                         &format!("sequential/{}/BiasAdd", l.name),
                         "Add",
                         &[&cur, &bname],
-                        &out,
+                        &[&out],
                         vec![],
                     ));
                     cur = out;
@@ -202,7 +205,7 @@ pub fn mlp(input_shape: &[usize], layers: &[DenseLayer], style: Style) -> ModelP
                 &format!("/{relu}/Relu"),
                 "Relu",
                 &[&cur],
-                &out,
+                &[&out],
                 vec![],
             ));
             cur = out;
@@ -211,7 +214,7 @@ pub fn mlp(input_shape: &[usize], layers: &[DenseLayer], style: Style) -> ModelP
     let n_out = layers
         .last()
         .map_or(input_shape.iter().product(), |l| l.weight.nrows());
-    g.output.push(value_info(&cur, &[None, Some(n_out)]));
+    g.output.push(value_info(&cur, &[None, Some(n_out as i64)]));
     ModelProto {
         ir_version: Some(8),
         producer_name: Some("rtlgen-modelgen".into()),

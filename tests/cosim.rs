@@ -63,6 +63,33 @@ fn cosim_clean(c: &Compiled, x: &Array2<f64>) -> Array2<f64> {
     values
 }
 
+/// Runs `rtlgen build` with `args` after the model, into `out`; asserts success.
+fn cli_build(model: &std::path::Path, args: &[&str], out: &std::path::Path) {
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_rtlgen"))
+        .arg("build")
+        .arg(model)
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .status()
+        .unwrap();
+    assert!(status.success(), "rtlgen build failed");
+}
+
+/// Runs a generated testbench script and asserts it reports `PASS: <vectors> vectors`.
+fn assert_testbench_passes(out: &std::path::Path, script: &str, vectors: usize) {
+    let run = std::process::Command::new("sh")
+        .arg(out.join("tb").join(script))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        text.contains(&format!("PASS: {vectors} vectors")) && !text.contains("FAIL"),
+        "{script} did not pass:\n{text}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
 #[test]
 fn golden_model_reproduces_hls4ml_emulation_bit_for_bit() {
     for case in ["model_default", "name_auto", "name_custom", "mnist_like"] {
@@ -128,29 +155,18 @@ fn generated_verilog_is_byte_identical_across_runs() {
 fn generated_testbench_passes_in_icarus() {
     require_tool("iverilog");
     let dir = tempfile::tempdir().unwrap();
-    let model = data("hls4ml/name_custom/model.onnx");
     let out = dir.path().join("jet");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_rtlgen"))
-        .arg("build")
-        .arg(&model)
-        .arg("--config")
-        .arg(data("hls4ml/name_custom/config.yml"))
-        .args(["--target", "arty-a7", "--tb-vectors", "300", "-o"])
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let run = std::process::Command::new("sh")
-        .arg(out.join("tb/run_icarus.sh"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        text.contains("PASS: 300 vectors"),
-        "testbench did not pass:\n{text}{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    assert!(!text.contains("FAIL"), "{text}");
+    let config = data("hls4ml/name_custom/config.yml");
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "--target",
+        "arty-a7",
+        "--tb-vectors",
+        "300",
+    ];
+    cli_build(&data("hls4ml/name_custom/model.onnx"), &args, &out);
+    assert_testbench_passes(&out, "run_icarus.sh", 300);
 }
 
 #[test]
@@ -219,14 +235,7 @@ fn generated_yosys_script_and_testbenches_run_for_a_small_network() {
     )
     .unwrap();
     let out = dir.path().join("jet");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_rtlgen"))
-        .arg("build")
-        .arg(&model)
-        .args(["--target", "arty-a7", "-o"])
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    cli_build(&model, &["--target", "arty-a7"], &out);
     let run = std::process::Command::new("yosys")
         .args(["-q", "-s", "synth_yosys.ys"])
         .current_dir(out.join("fpga"))
@@ -248,15 +257,6 @@ fn generated_yosys_script_and_testbenches_run_for_a_small_network() {
         ("run_verilator.sh", "verilator"),
     ] {
         require_tool(tool);
-        let run = std::process::Command::new("sh")
-            .arg(out.join("tb").join(script))
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&run.stdout);
-        assert!(
-            text.contains("PASS: 256 vectors") && !text.contains("FAIL"),
-            "{script}:\n{text}{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        assert_testbench_passes(&out, script, 256);
     }
 }

@@ -7,12 +7,11 @@ use rtlgen::config::Config;
 use rtlgen::diag::{Diagnostic, Error};
 use rtlgen::golden::GoldenModel;
 use rtlgen::ir::Graph;
-use rtlgen::modelgen::{self, DenseLayer, Style};
+use rtlgen::modelgen::{self, int_attr, node, value_info, DenseLayer, Style};
 use rtlgen::onnx_proto::{
     attribute_proto::AttributeType, tensor_proto::DataLocation, tensor_proto::DataType,
-    tensor_shape_proto::dimension::Value as Dim, tensor_shape_proto::Dimension, type_proto,
-    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto,
-    TensorProto, TensorShapeProto, TypeProto, ValueInfoProto,
+    AttributeProto, GraphProto, ModelProto, OperatorSetIdProto, StringStringEntryProto,
+    TensorProto, ValueInfoProto,
 };
 use serde_json::json;
 
@@ -37,56 +36,6 @@ fn i64_tensor(name: &str, values: &[i64]) -> TensorProto {
         dims: vec![values.len() as i64],
         data_type: Some(DataType::Int64 as i32),
         int64_data: values.to_vec(),
-        ..Default::default()
-    }
-}
-
-fn value_info(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
-    let dim = dims
-        .iter()
-        .map(|d| Dimension {
-            value: Some(match d {
-                Some(v) => Dim::DimValue(*v),
-                None => Dim::DimParam("N".into()),
-            }),
-            ..Default::default()
-        })
-        .collect();
-    ValueInfoProto {
-        name: Some(name.into()),
-        r#type: Some(TypeProto {
-            value: Some(type_proto::Value::TensorType(type_proto::Tensor {
-                elem_type: Some(DataType::Float as i32),
-                shape: Some(TensorShapeProto { dim }),
-            })),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
-fn node(
-    name: &str,
-    op: &str,
-    inputs: &[&str],
-    outputs: &[&str],
-    attrs: Vec<AttributeProto>,
-) -> NodeProto {
-    NodeProto {
-        name: Some(name.into()),
-        op_type: Some(op.into()),
-        input: inputs.iter().map(|s| s.to_string()).collect(),
-        output: outputs.iter().map(|s| s.to_string()).collect(),
-        attribute: attrs,
-        ..Default::default()
-    }
-}
-
-fn int_attr(name: &str, v: i64) -> AttributeProto {
-    AttributeProto {
-        name: Some(name.into()),
-        i: Some(v),
-        r#type: Some(AttributeType::Int as i32),
         ..Default::default()
     }
 }
