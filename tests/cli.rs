@@ -178,16 +178,24 @@ fn build_writes_rtl_testbench_flow_scripts_and_report() {
 
     assert_eq!(
         entries(&out.join("tb")),
-        ["expected.hex", "run_icarus.sh", "stimulus.hex", "tb_tiny.v"]
+        [
+            "expected.hex",
+            "run_icarus.sh",
+            "run_verilator.sh",
+            "stimulus.hex",
+            "tb_tiny.v"
+        ]
     );
     let tb = std::fs::read_to_string(out.join("tb/tb_tiny.v")).unwrap();
     assert!(tb.contains("tiny"), "the testbench instantiates the top");
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(out.join("tb/run_icarus.sh"))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_ne!(mode & 0o111, 0, "run_icarus.sh is executable");
+    for script in ["run_icarus.sh", "run_verilator.sh"] {
+        let mode = std::fs::metadata(out.join("tb").join(script))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_ne!(mode & 0o111, 0, "{script} is executable");
+    }
 
     assert_eq!(
         entries(&out.join("fpga")),
