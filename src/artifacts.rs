@@ -107,7 +107,7 @@ pub fn write_build(
     let vars = json!({
         "version": VERSION, "top": d.top, "board": target, "part": board.part, "family": board.family,
         "clock_period_ns": board.clock_period_ns, "rtl_files": rtl_files,
-        "count": tb_vectors, "latency": d.latency,
+        "count": tb_vectors, "latency": d.latency, "ii": d.ii,
         "in_bits": d.in_elements * d.in_type.width as usize, "out_bits": d.out_elements * d.out_type.width as usize,
     });
     let inputs = stimulus(&c.golden, tb_vectors, 1);

@@ -30,6 +30,15 @@ pub enum Strategy {
     DistributedArithmetic,
 }
 
+/// How a layer's multiplications map to FPGA resources (rtlgen's own `Multiplier` key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum MultiplierStyle {
+    /// DSP blocks where both operands are wide enough to be worth one (see the RTL docs).
+    Auto,
+    Dsp,
+    Lut,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum IoType {
     Parallel,
@@ -43,6 +52,7 @@ pub struct Settings {
     pub precision: BTreeMap<String, Prec>,
     pub reuse_factor: Option<u64>,
     pub strategy: Option<Strategy>,
+    pub multiplier: Option<MultiplierStyle>,
 }
 
 /// A parsed configuration.
@@ -84,7 +94,13 @@ const TOP_IGNORED: &[&str] = &[
     "TransposeOutputs",
     "Board",
 ];
-const MODEL_USED: &[&str] = &["Precision", "ReuseFactor", "Strategy", "IOType"];
+const MODEL_USED: &[&str] = &[
+    "Precision",
+    "ReuseFactor",
+    "Strategy",
+    "IOType",
+    "Multiplier",
+];
 const MODEL_IGNORED: &[&str] = &[
     "BramFactor",
     "TraceOutput",
@@ -98,7 +114,7 @@ const MODEL_IGNORED: &[&str] = &[
     "Trace",
     "MergeNodes",
 ];
-const LAYER_USED: &[&str] = &["Precision", "ReuseFactor", "Strategy"];
+const LAYER_USED: &[&str] = &["Precision", "ReuseFactor", "Strategy", "Multiplier"];
 const LAYER_IGNORED: &[&str] = &[
     "Trace",
     "table_size",
@@ -449,7 +465,11 @@ impl Parser {
                                 Some("config"),
                                 "precision variable",
                                 format!("one of {}", valid.join(", ")),
-                                format!("'{var}'"),
+                                if var.contains('>') {
+                                    format!("'{var}' (in a YAML {{…}} mapping, quote precisions: the comma in ap_fixed<16,6> splits them)")
+                                } else {
+                                    format!("'{var}'")
+                                },
                             ));
                             continue;
                         }
@@ -499,6 +519,17 @@ impl Parser {
                 }
             };
         }
+        if let Some(v) = obj.get("Multiplier") {
+            s.multiplier = match v.as_str().map(str::to_ascii_lowercase).as_deref() {
+                Some("auto") => Some(MultiplierStyle::Auto),
+                Some("dsp") => Some(MultiplierStyle::Dsp),
+                Some("lut") => Some(MultiplierStyle::Lut),
+                _ => {
+                    self.err(&format!("{at}.Multiplier"), "auto, dsp or lut", describe(v));
+                    None
+                }
+            };
+        }
         s
     }
 
@@ -521,7 +552,7 @@ impl Parser {
                     at,
                     Some("config"),
                     "precision",
-                    crate::fixed::SPELLINGS_HINT,
+                    "a precision such as ap_fixed<16,6,AP_RND,AP_SAT>, or auto",
                     why,
                 ));
                 None

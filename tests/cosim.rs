@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{assert_lint_clean, data, require_tool};
+use common::{assert_lint_clean, assert_testbench_passes, cli_build, data, require_tool};
 use ndarray::{s, Array2};
 use ndarray_npy::read_npy;
 use rand::{Rng, SeedableRng};
@@ -61,33 +61,6 @@ fn cosim_clean(c: &Compiled, x: &Array2<f64>) -> Array2<f64> {
     let values = outcome.rtl_values.clone();
     outcome.into_result().unwrap();
     values
-}
-
-/// Runs `rtlgen build` with `args` after the model, into `out`; asserts success.
-fn cli_build(model: &std::path::Path, args: &[&str], out: &std::path::Path) {
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_rtlgen"))
-        .arg("build")
-        .arg(model)
-        .args(args)
-        .arg("-o")
-        .arg(out)
-        .status()
-        .unwrap();
-    assert!(status.success(), "rtlgen build failed");
-}
-
-/// Runs a generated testbench script and asserts it reports `PASS: <vectors> vectors`.
-fn assert_testbench_passes(out: &std::path::Path, script: &str, vectors: usize) {
-    let run = std::process::Command::new("sh")
-        .arg(out.join("tb").join(script))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        text.contains(&format!("PASS: {vectors} vectors")) && !text.contains("FAIL"),
-        "{script} did not pass:\n{text}{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
 }
 
 #[test]

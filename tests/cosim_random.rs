@@ -1,7 +1,8 @@
 //! Property test: random small dense networks with random per-layer precisions (every
 //! quantization and overflow mode, `auto`, narrow and wide types, negative integer or fraction
-//! bits, pruned and power-of-two weights) generate lint-clean RTL that Verilator proves equal to
-//! the golden model, with the promised latency and II. Needs Verilator (scripts/test.sh).
+//! bits, power-of-two weights), random sparsity (0, 50 or 90 % zeros), and random per-layer
+//! reuse factors and strategies generate lint-clean RTL that Verilator proves equal to the golden
+//! model, with the promised latency and II. Needs Verilator (scripts/test.sh).
 
 mod common;
 
@@ -71,7 +72,15 @@ fn random_case(seed: u64) -> (Vec<u8>, Value, usize) {
         let n_out = rng.random_range(1..=5);
         let relu = k + 1 < n_layers && rng.random_bool(0.7);
         let name = format!("fc{}", k + 1);
-        let w = Array2::from_shape_fn((n_out, width), |_| weight(&mut rng));
+        // Pruning: a random fraction (0, 50 % or 90 %) of the weights is forced to zero.
+        let sparsity = [0.0, 0.5, 0.9][rng.random_range(0..3)];
+        let w = Array2::from_shape_fn((n_out, width), |_| {
+            if rng.random_bool(sparsity) {
+                0.0
+            } else {
+                weight(&mut rng)
+            }
+        });
         let b = rng
             .random_bool(0.8)
             .then(|| Array1::from_shape_fn(n_out, |_| weight(&mut rng)));
@@ -94,7 +103,21 @@ fn random_case(seed: u64) -> (Vec<u8>, Value, usize) {
                 precision(&mut rng, false)
             }),
         );
-        names.push((name.clone(), json!({ "Precision": p })));
+        // Any reuse factor from 1 to the number of weights, either strategy.
+        let reuse = if rng.random_bool(0.4) {
+            1
+        } else {
+            rng.random_range(1..=n_out * width)
+        };
+        let strategy = if rng.random_bool(0.5) {
+            "Latency"
+        } else {
+            "Resource"
+        };
+        names.push((
+            name.clone(),
+            json!({ "Precision": p, "ReuseFactor": reuse, "Strategy": strategy }),
+        ));
         if relu {
             names.push((
                 format!("relu{}", k + 1),
@@ -156,6 +179,11 @@ fn check_case(seed: u64) {
     );
     assert_eq!(outcome.received, x.nrows(), "seed {seed}: {summary}");
     assert_eq!(
+        outcome.ii_measured.filter(|_| outcome.ii_uniform),
+        (x.nrows() > 1).then_some(design.ii),
+        "seed {seed}: {summary}"
+    );
+    assert_eq!(
         outcome.latency_measured,
         Some(design.latency),
         "seed {seed}: {summary}"
@@ -163,7 +191,7 @@ fn check_case(seed: u64) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 10, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 16, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn random_networks_cosimulate_bit_exact(seed in any::<u64>()) {

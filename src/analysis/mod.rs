@@ -2,3 +2,4 @@
 
 pub mod accumulation;
 pub mod interval;
+pub mod schedule;

@@ -9,5 +9,4 @@ mod parse;
 mod types;
 
 pub use cast::{cast, from_f64, quantize, to_f64, CastPlan};
-pub use parse::SPELLINGS as SPELLINGS_HINT;
 pub use types::{FixedType, Overflow, Quant, MAX_WIDTH};

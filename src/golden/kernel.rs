@@ -1,7 +1,7 @@
 use crate::analysis::accumulation::{bias_in_accum, plan, AccumPlan};
 use crate::diag::{Diagnostic, Error, Result};
 use crate::fixed::{cast, from_f64, quantize, to_f64, CastPlan, FixedType, Quant};
-use crate::ir::{DensePrecision, Graph, Op, Phase};
+use crate::ir::{DensePrecision, DenseSettings, Graph, Op, Phase};
 use ndarray::{Array2, ArrayView2, Axis};
 
 /// A compiled, bit-accurate model of a quantized graph.
@@ -34,6 +34,8 @@ pub struct DenseKernel {
     pub x_ty: FixedType,
     pub precision: DensePrecision,
     pub plan: AccumPlan,
+    /// How the hardware schedules the layer (does not change what it computes).
+    pub settings: DenseSettings,
     /// `(n_out, n_in)` row-major weight mantissas (the transpose of the IR's layout).
     w_t: Vec<i128>,
     /// The same in `i64` when the plan's values provably fit.
@@ -82,13 +84,17 @@ impl GoldenModel {
                 Op::Dense(d) => {
                     let p = d.precision.expect("verified");
                     let q = d.quantized.as_ref().expect("verified");
-                    Layer::Dense(DenseKernel::new(
-                        &node.name,
-                        x_ty,
-                        p,
-                        q.weights.view(),
-                        q.bias.as_slice().expect("contiguous"),
-                    ))
+                    let settings = d.settings.expect("verified");
+                    Layer::Dense(
+                        DenseKernel::new(
+                            &node.name,
+                            x_ty,
+                            p,
+                            q.weights.view(),
+                            q.bias.as_slice().expect("contiguous"),
+                        )
+                        .with_settings(settings),
+                    )
                 }
                 other => {
                     return Err(Error::Internal(format!(
@@ -251,6 +257,11 @@ impl DenseKernel {
             x_ty,
             precision: p,
             plan,
+            settings: DenseSettings {
+                reuse_factor: 1,
+                strategy: crate::config::Strategy::Latency,
+                multiplier: crate::config::MultiplierStyle::Auto,
+            },
             w_t,
             w_t64,
             w_t32,
@@ -260,6 +271,11 @@ impl DenseKernel {
             weights: weights.to_owned(),
             bias: bias.to_vec(),
         }
+    }
+
+    /// The same kernel scheduled with `settings`.
+    pub fn with_settings(self, settings: DenseSettings) -> Self {
+        DenseKernel { settings, ..self }
     }
 
     /// `F_accum − F_product`: positive when products are shifted left into the accumulator.

@@ -133,6 +133,7 @@ fn finish(
             bias,
             has_bias,
             precision: None,
+            settings: None,
             quantized: None,
         }),
         shape: vec![n_out],

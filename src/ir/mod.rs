@@ -7,7 +7,7 @@
 mod op;
 mod verify;
 
-pub use op::{Dense, DensePrecision, Op, QuantizedDense};
+pub use op::{Dense, DensePrecision, DenseSettings, Op, QuantizedDense};
 pub use verify::verify;
 
 use crate::diag::{Error, Result};

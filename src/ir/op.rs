@@ -39,7 +39,18 @@ pub struct Dense {
     /// Whether the model gave a bias (hls4ml's `auto` sizing treats a bias as present either way).
     pub has_bias: bool,
     pub precision: Option<DensePrecision>,
+    /// Schedule settings, resolved with the precisions.
+    pub settings: Option<DenseSettings>,
     pub quantized: Option<QuantizedDense>,
+}
+
+/// How a Dense layer is scheduled in hardware. None of it changes the numbers it computes.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct DenseSettings {
+    /// Cycles between inputs; each multiplier serves up to this many products per input.
+    pub reuse_factor: usize,
+    pub strategy: crate::config::Strategy,
+    pub multiplier: crate::config::MultiplierStyle,
 }
 
 /// Resolved types of a Dense layer.

@@ -3,7 +3,7 @@
 //! All phases: the graph is a chain from `input` to `output`; every edge has a non-empty shape;
 //! Dense weights match the sizes of their edges; Relu and Reshape keep the element count.
 //! `Canonical` and later: no BiasAdd and no Reshape remain.
-//! `Typed` and later: every edge has a type and every Dense its precisions, each type's width is
+//! `Typed` and later: every edge has a type and every Dense its precisions and settings, each type's width is
 //! between 1 and [`MAX_WIDTH`](crate::fixed::MAX_WIDTH); a Dense's output edge type is its result
 //! type; every product and accumulator sum fits an `i128`.
 //! `Quantized`: every Dense has quantized parameters of the right shape, within their types.
@@ -65,6 +65,9 @@ pub fn verify(graph: &Graph) -> Result<()> {
                     let Some(p) = d.precision else {
                         return bad(format!("dense '{name}' has no precision"));
                     };
+                    if d.settings.is_none() {
+                        return bad(format!("dense '{name}' has no schedule settings"));
+                    }
                     if o.ty != Some(p.result) {
                         return bad(format!(
                             "dense '{name}' output edge type differs from its result type"

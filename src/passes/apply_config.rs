@@ -2,10 +2,10 @@
 //! rtlgen cannot honour yet are reported. `auto` follows hls4ml 1.3 (REFERENCE §2.3).
 
 use super::{registry::Pass, PassContext};
-use crate::config::{Config, IoType, Prec, Strategy};
+use crate::config::{Config, IoType, MultiplierStyle, Prec, Strategy};
 use crate::diag::{Diagnostic, Diagnostics, Result};
 use crate::fixed::{FixedType, MAX_WIDTH};
-use crate::ir::{DensePrecision, Graph, Op, Phase};
+use crate::ir::{DensePrecision, DenseSettings, Graph, Op, Phase};
 use std::collections::BTreeSet;
 
 pub const PASS: Pass = Pass {
@@ -55,7 +55,8 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
             Op::Output { .. } => break,
             Op::Relu => concrete("result"),
             Op::Dense(d) => {
-                check_schedule(cfg, &names, types, node, &mut diags);
+                let settings =
+                    schedule_settings(cfg, &names, types, node, d.weights.len(), &mut diags);
                 let x = current.expect("the input comes first");
                 let (weight, bias) = (concrete("weight"), concrete("bias"));
                 let lossless = lossless_accum(x, weight, bias, d.weights.nrows(), cfg.maximum);
@@ -81,6 +82,7 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
                 let layer = &mut graph.g[n];
                 if let Op::Dense(d) = &mut layer.op {
                     d.precision = Some(p);
+                    d.settings = Some(settings);
                 }
                 p.result
             }
@@ -122,34 +124,44 @@ pub fn lossless_accum(
     FixedType::fixed(width.max(1) as u32, int, signed)
 }
 
-fn check_schedule(
+/// Reuse factor, strategy and multiplier style of a Dense with `products` weights. Any reuse
+/// factor from 1 to `products` is honoured exactly (never snapped to another).
+fn schedule_settings(
     cfg: &Config,
     names: &[String],
     types: &[&str],
     node: &crate::ir::Node,
+    products: usize,
     diags: &mut Diagnostics,
-) {
+) -> DenseSettings {
     let rf = cfg.setting(names, types, |s| s.reuse_factor).unwrap_or(1);
-    if rf != 1 {
+    if rf as usize > products {
         diags.push(Diagnostic::new(
             &node.name,
             Some("Dense"),
             "ReuseFactor",
-            "1 (time-multiplexed layers are not implemented yet)",
+            format!("1 to {products} (the number of weights)"),
             rf.to_string(),
         ));
     }
     let strategy = cfg
         .setting(names, types, |s| s.strategy)
         .unwrap_or(Strategy::Latency);
-    if strategy != Strategy::Latency {
+    if !matches!(strategy, Strategy::Latency | Strategy::Resource) {
         diags.push(Diagnostic::new(
             &node.name,
             Some("Dense"),
             "Strategy",
-            "Latency (other strategies are not implemented yet)",
+            "Latency or Resource",
             format!("{strategy:?}"),
         ));
+    }
+    DenseSettings {
+        reuse_factor: (rf as usize).clamp(1, products.max(1)),
+        strategy,
+        multiplier: cfg
+            .setting(names, types, |s| s.multiplier)
+            .unwrap_or(MultiplierStyle::Auto),
     }
 }
 

@@ -55,6 +55,7 @@ impl ModuleBuilder {
             signed,
             def,
             note: None,
+            attrs: vec![],
         });
         self.stage.push(stage);
         NetId(self.m.nets.len() - 1)
@@ -82,6 +83,61 @@ impl ModuleBuilder {
     /// A net driven by an instance.
     pub fn driven(&mut self, name: &str, width: u32, stage: u32) -> NetId {
         self.add(name, width, false, Def::Instance, stage)
+    }
+
+    /// A controlled register in `stage`, loaded later by [`set_reg`](Self::set_reg) (it may
+    /// feed back into its own input). Its input is not retimed: the caller provides nets of the
+    /// stage before.
+    pub fn reg_ctl(&mut self, name: &str, width: u32, signed: bool, stage: u32) -> NetId {
+        let id = NetId(self.m.nets.len());
+        self.add(
+            name,
+            width,
+            signed,
+            Def::RegCtl {
+                d: id,
+                en: None,
+                reset: None,
+            },
+            stage,
+        )
+    }
+
+    /// Sets what a [`reg_ctl`](Self::reg_ctl) register loads, when, and its reset value.
+    pub fn set_reg(&mut self, id: NetId, d: NetId, en: Option<NetId>, reset: Option<i128>) {
+        self.m.nets[id.0].def = Def::RegCtl { d, en, reset };
+    }
+
+    /// A combinational net whose operands are used as they are, without fetching them into
+    /// `stage` (control and feedback logic, where the caller knows the timing).
+    pub fn wire_raw(
+        &mut self,
+        name: &str,
+        width: u32,
+        signed: bool,
+        expr: Expr,
+        stage: u32,
+    ) -> NetId {
+        self.add(name, width, signed, Def::Wire(expr), stage)
+    }
+
+    /// A synchronous ROM: `words[addr]` one cycle after `addr` (in `stage` + 1).
+    pub fn rom(
+        &mut self,
+        name: &str,
+        width: u32,
+        addr: NetId,
+        words: Vec<i128>,
+        stage: u32,
+    ) -> NetId {
+        self.add(name, width, false, Def::Rom { addr, words }, stage + 1)
+    }
+
+    /// Attaches a synthesis attribute to a net's declaration.
+    pub fn attr(&mut self, id: NetId, key: &str, value: &str) {
+        self.m.nets[id.0]
+            .attrs
+            .push((key.to_owned(), value.to_owned()));
     }
 
     pub fn output(&mut self, id: NetId) {
@@ -160,6 +216,7 @@ impl ModuleBuilder {
             Expr::Add(a, b) => Expr::Add(self.operand(a, s)?, self.operand(b, s)?),
             Expr::Sub(a, b) => Expr::Sub(self.operand(a, s)?, self.operand(b, s)?),
             Expr::MulConst(a, c) => Expr::MulConst(self.at(a, s)?, c),
+            Expr::Mul(a, c) => Expr::Mul(self.at(a, s)?, self.at(c, s)?),
             Expr::Cmp(op, a, c) => Expr::Cmp(op, self.at(a, s)?, c),
             Expr::Mux(c, a, b) => {
                 Expr::Mux(self.at(c, s)?, self.operand(a, s)?, self.operand(b, s)?)
@@ -179,6 +236,14 @@ impl ModuleBuilder {
                 net: self.at(net, s)?,
                 hi,
                 lo,
+            },
+            Expr::Case { sel, arms, default } => Expr::Case {
+                sel: self.at(sel, s)?,
+                arms: arms
+                    .into_iter()
+                    .map(|(k, o)| Ok((k, self.operand(o, s)?)))
+                    .collect::<Result<_>>()?,
+                default: self.operand(default, s)?,
             },
         })
     }

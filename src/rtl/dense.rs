@@ -23,7 +23,7 @@ pub const ADDS_PER_STAGE: u32 = 2;
 
 /// A value in a sum: a net with its exact interval, or a constant.
 #[derive(Clone, Copy)]
-enum Term {
+pub(super) enum Term {
     Net { sig: Signal, range: Interval },
     Const(i128),
 }
@@ -45,7 +45,7 @@ pub enum Out {
 }
 
 /// An accumulated sum: a signal (its `frac` says the scale), or a constant `(mantissa, frac)`.
-enum Sum {
+pub(super) enum Sum {
     Sig(Signal),
     Const(i128, i32),
 }
@@ -81,20 +81,31 @@ pub fn lower(b: &mut ModuleBuilder, layer: &DenseKernel, xs: &[Signal]) -> Resul
             }
             AccumPlan::Sequential => sequential_sum(b, j, &products, b_acc, &p.accum)?,
         };
-        outs.push(match acc {
-            Sum::Const(v, f) => Out::Const(cast(v, f, &p.result)),
-            Sum::Sig(s) => {
-                let stage = b.stage_of(s.net) + 1;
-                let y = lower_cast(b, s, &p.result, &format!("y{j}"), stage)?;
-                b.note(
-                    y.net,
-                    format!("{} output {j}: cast to {}", layer.name, p.result),
-                );
-                Out::Sig(y)
-            }
-        });
+        outs.push(result(b, acc, j, layer)?);
     }
     Ok(outs)
+}
+
+/// The output `j` of a layer: the accumulated sum cast to the result type, one stage after the sum.
+pub(super) fn result(
+    b: &mut ModuleBuilder,
+    acc: Sum,
+    j: usize,
+    layer: &DenseKernel,
+) -> Result<Out> {
+    let p = &layer.precision;
+    Ok(match acc {
+        Sum::Const(v, f) => Out::Const(cast(v, f, &p.result)),
+        Sum::Sig(s) => {
+            let stage = b.stage_of(s.net) + 1;
+            let y = lower_cast(b, s, &p.result, &format!("y{j}"), stage)?;
+            b.note(
+                y.net,
+                format!("{} output {j}: cast to {}", layer.name, p.result),
+            );
+            Out::Sig(y)
+        }
+    })
 }
 
 /// `x_i · w` exactly, in stage 0, at the product's fraction bits `f_prod`.
@@ -211,7 +222,7 @@ fn wrap_sum(b: &mut ModuleBuilder, j: usize, terms: Vec<Term>, accum: &FixedType
 
 /// A balanced adder tree; level l (1-based) is computed in stage `first + (l−1)/ADDS_PER_STAGE`.
 /// `shape(range)` gives a node's width and signedness; each sum wraps at that width.
-fn tree(
+pub(super) fn tree(
     b: &mut ModuleBuilder,
     j: usize,
     mut terms: Vec<Term>,

@@ -1,5 +1,6 @@
 //! Lowering of a [`GoldenModel`] to Verilog: one module per layer plus a top module, all
-//! `valid`-pipelined with a new input every clock (II = 1).
+//! `valid`-pipelined. A layer at reuse factor R accepts a new input every R cycles; the model's
+//! initiation interval is the largest layer's, and faster layers simply idle between inputs.
 //!
 //! Every module has the ports `clk`, `rst` (synchronous, active high; clears only the valid
 //! pipeline), `in_valid`, `in_data`, `out_valid`, `out_data`. A bus packs element `i` of a vector
@@ -9,6 +10,7 @@
 mod builder;
 mod cast;
 mod dense;
+pub mod dense_tm;
 mod netlist;
 mod relu;
 pub mod verilog;
@@ -159,7 +161,7 @@ pub fn generate(
         top: top.to_owned(),
         files,
         latency: 1 + layers.iter().map(|l| l.latency).sum::<u32>(),
-        ii: 1,
+        ii: layers.iter().map(|l| l.ii).max().unwrap_or(1),
         layers,
         in_elements: model.n_inputs(),
         in_type: model.input_type,
@@ -213,12 +215,22 @@ fn layer_module(
         .collect::<Result<_>>()?;
     let (outs, mut info) = match layer {
         Layer::Dense(d) => {
-            let outs = dense::lower(&mut b, d, &xs)?;
+            let r = d.settings.reuse_factor;
             let nz: Vec<i128> = d.weights.iter().copied().filter(|&w| w != 0).collect();
-            let shifts = nz
-                .iter()
-                .filter(|w| w.unsigned_abs().is_power_of_two())
-                .count();
+            let (outs, multipliers, shifts) = if r > 1 {
+                let sched = crate::analysis::schedule::schedule(d.weights.view(), r, d.plan);
+                (
+                    dense_tm::lower(&mut b, d, &xs, in_valid)?,
+                    sched.multipliers(),
+                    0,
+                )
+            } else {
+                let shifts = nz
+                    .iter()
+                    .filter(|w| w.unsigned_abs().is_power_of_two())
+                    .count();
+                (dense::lower(&mut b, d, &xs)?, nz.len() - shifts, shifts)
+            };
             let info = LayerInfo {
                 name: d.name.clone(),
                 module: module.to_owned(),
@@ -226,8 +238,8 @@ fn layer_module(
                 n_in,
                 n_out: d.n_out,
                 latency: 0,
-                ii: 1,
-                multipliers: nz.len() - shifts,
+                ii: r as u32,
+                multipliers,
                 shifts,
                 zero_weights: d.weights.len() - nz.len(),
                 accum_plan: Some(d.plan),
@@ -301,8 +313,8 @@ fn layer_module(
     let mut m = b.m;
     m.comment = vec![
         format!(
-            "Layer '{}' ({origin}): {} {} -> {}, latency {latency} cycles, II 1.",
-            info.name, info.kind, n_in, info.n_out
+            "Layer '{}' ({origin}): {} {} -> {}, latency {latency} cycles, II {} (a new input at most every {} cycles).",
+            info.name, info.kind, n_in, info.n_out, info.ii, info.ii
         ),
         bus_comment("in_data", n_in, &x_ty),
         bus_comment("out_data", info.n_out, &info.result_type),
@@ -391,10 +403,14 @@ fn top_module(top: &str, model: &GoldenModel, layers: &[LayerInfo]) -> Result<Mo
     b.output(out_valid);
     b.output(out_data);
     let latency = 1 + layers.iter().map(|l| l.latency).sum::<u32>();
+    let ii = layers.iter().map(|l| l.ii).max().unwrap_or(1);
     let out_type = layers.last().map_or(model.input_type, |l| l.result_type);
     let mut m = b.m;
     m.comment = vec![
-        format!("Top module '{top}': {} layers, latency {latency} cycles from in_valid to out_valid, a new input every cycle (II 1).", layers.len()),
+        format!(
+            "Top module '{top}': {} layers, latency {latency} cycles from in_valid to out_valid; II {ii}: in_valid may be high at most once every {ii} cycles.",
+            layers.len()
+        ),
         "Ports: clk (rising edge), rst (synchronous, active high), in_valid, in_data, out_valid, out_data.".into(),
         bus_comment("in_data", n_in, &model.input_type),
         bus_comment("out_data", n_out, &out_type),

@@ -18,6 +18,7 @@ pub enum Operand {
 pub enum CmpOp {
     Lt,
     Gt,
+    Eq,
 }
 
 /// A piece of a concatenation, most significant first.
@@ -42,6 +43,8 @@ pub enum Expr {
     Add(Operand, Operand),
     Sub(Operand, Operand),
     /// Modulo 2^W; the net has the target's width.
+    /// `a · b` modulo 2^W; both nets have the target's width and signedness.
+    Mul(NetId, NetId),
     MulConst(NetId, i128),
     /// 1-bit result; the constant has the net's width and signedness.
     Cmp(CmpOp, NetId, i128),
@@ -57,6 +60,12 @@ pub enum Expr {
         hi: u32,
         lo: u32,
     },
+    /// `sel == k ? value_k : … : default` over the listed `(k, value)` arms, printed as a `case`.
+    Case {
+        sel: NetId,
+        arms: Vec<(u64, Operand)>,
+        default: Operand,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +76,16 @@ pub enum Def {
     Wire(Expr),
     /// A register loaded from the net every rising clock edge (no reset: data registers).
     Reg(NetId),
+    /// A register with an optional load enable and an optional synchronous reset value (reset by
+    /// the module's `rst` input): control state and values held across cycles.
+    RegCtl {
+        d: NetId,
+        en: Option<NetId>,
+        reset: Option<i128>,
+    },
+    /// A read-only memory read synchronously: loads `words[addr]` every rising edge
+    /// (out-of-range addresses read 0).
+    Rom { addr: NetId, words: Vec<i128> },
     /// Driven by an output of an instance.
     Instance,
 }
@@ -79,6 +98,8 @@ pub struct Net {
     pub def: Def,
     /// A comment printed beside the declaration.
     pub note: Option<String>,
+    /// Synthesis attributes printed before the declaration, e.g. `("use_dsp", "yes")`.
+    pub attrs: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]

@@ -69,6 +69,13 @@ fn reads(def: &Def, f: &mut dyn FnMut(NetId, Option<(u32, u32)>)) {
     match def {
         Def::Input | Def::Instance => {}
         Def::Reg(d) => f(*d, None),
+        Def::Rom { addr, .. } => f(*addr, None),
+        Def::RegCtl { d, en, .. } => {
+            f(*d, None);
+            if let Some(e) = en {
+                f(*e, None)
+            }
+        }
         Def::Wire(e) => match e {
             Expr::Copy(a) => op(a, f),
             Expr::Concat(parts) => {
@@ -90,8 +97,17 @@ fn reads(def: &Def, f: &mut dyn FnMut(NetId, Option<(u32, u32)>)) {
                 op(b, f)
             }
             Expr::MulConst(n, _) | Expr::Cmp(_, n, _) | Expr::Not(n) => f(*n, None),
+            Expr::Mul(a, b) => {
+                f(*a, None);
+                f(*b, None)
+            }
             Expr::And(v) | Expr::Or(v) => v.iter().for_each(|n| f(*n, None)),
             Expr::ReduceOr { net, hi, lo } => f(*net, Some((*hi, *lo))),
+            Expr::Case { sel, arms, default } => {
+                f(*sel, None);
+                arms.iter().for_each(|(_, o)| op(o, f));
+                op(default, f)
+            }
         },
     }
 }
@@ -105,6 +121,13 @@ fn remap(def: &mut Def, re: &dyn Fn(NetId) -> NetId) {
     match def {
         Def::Input | Def::Instance => {}
         Def::Reg(d) => *d = re(*d),
+        Def::Rom { addr, .. } => *addr = re(*addr),
+        Def::RegCtl { d, en, .. } => {
+            *d = re(*d);
+            if let Some(e) = en {
+                *e = re(*e)
+            }
+        }
         Def::Wire(e) => match e {
             Expr::Copy(a) => op(a),
             Expr::Concat(parts) => {
@@ -125,8 +148,17 @@ fn remap(def: &mut Def, re: &dyn Fn(NetId) -> NetId) {
                 op(b)
             }
             Expr::MulConst(n, _) | Expr::Cmp(_, n, _) | Expr::Not(n) => *n = re(*n),
+            Expr::Mul(a, b) => {
+                *a = re(*a);
+                *b = re(*b)
+            }
             Expr::And(v) | Expr::Or(v) => v.iter_mut().for_each(|n| *n = re(*n)),
             Expr::ReduceOr { net, .. } => *net = re(*net),
+            Expr::Case { sel, arms, default } => {
+                *sel = re(*sel);
+                arms.iter_mut().for_each(|(_, o)| op(o));
+                op(default)
+            }
         },
     }
 }
@@ -150,12 +182,18 @@ fn range(width: u32) -> String {
 }
 
 fn decl(net: &Net, kind: &str) -> String {
-    format!(
-        "{kind}{}{} {}",
-        if net.signed { " signed" } else { "" },
-        range(net.width),
-        net.name
-    )
+    let attrs: String = net
+        .attrs
+        .iter()
+        .map(|(k, v)| format!("(* {k} = \"{v}\" *) "))
+        .collect();
+    attrs
+        + &format!(
+            "{kind}{}{} {}",
+            if net.signed { " signed" } else { "" },
+            range(net.width),
+            net.name
+        )
 }
 
 struct Printer<'a> {
@@ -272,6 +310,11 @@ impl Printer<'_> {
             }
             Expr::Add(a, b) => format!("{} + {}", self.operand(a, w, s)?, self.operand(b, w, s)?),
             Expr::Sub(a, b) => format!("{} - {}", self.operand(a, w, s)?, self.operand(b, w, s)?),
+            Expr::Mul(a, b) => format!(
+                "{} * {}",
+                self.operand(&Operand::Net(*a), w, s)?,
+                self.operand(&Operand::Net(*b), w, s)?
+            ),
             Expr::MulConst(n, c) => format!(
                 "{} * {}",
                 self.operand(&Operand::Net(*n), w, s)?,
@@ -282,6 +325,7 @@ impl Printer<'_> {
                 let sym = match op {
                     CmpOp::Lt => "<",
                     CmpOp::Gt => ">",
+                    CmpOp::Eq => "==",
                 };
                 format!("{} {sym} {}", net.name, literal(*c, net.width, net.signed))
             }
@@ -302,6 +346,12 @@ impl Printer<'_> {
                 .collect::<Result<Vec<_>>>()?
                 .join(" | "),
             Expr::Not(n) => format!("~{}", self.one_bit(*n)?),
+            Expr::Case { .. } => {
+                return Err(Error::Internal(format!(
+                    "case '{}' printed as an expression",
+                    target.name
+                )))
+            }
             Expr::ReduceOr { net, hi, lo } => {
                 if hi == lo {
                     self.bits(*net, *hi, *lo)?
@@ -360,7 +410,7 @@ pub fn print(m: &Module, header: &[String]) -> Result<String> {
         let net = m.net(*id);
         let kind = match (dir, &net.def) {
             (Dir::Input, _) => "input  wire",
-            (Dir::Output, Def::Reg(_)) => "output reg ",
+            (Dir::Output, Def::Reg(_) | Def::RegCtl { .. }) => "output reg ",
             (Dir::Output, _) => "output wire",
         };
         let comma = if k + 1 < m.ports.len() { "," } else { "" };
@@ -383,10 +433,49 @@ pub fn print(m: &Module, header: &[String]) -> Result<String> {
             .unwrap_or_default();
         match &net.def {
             Def::Input => {}
+            Def::Wire(Expr::Case { sel, arms, default }) => {
+                if is_port(i) {
+                    return Err(Error::Internal(format!(
+                        "case '{}' drives a port",
+                        net.name
+                    )));
+                }
+                waive(
+                    &mut out,
+                    "    ",
+                    &format!("{};{note}", decl(net, "reg ")),
+                    i,
+                );
+                let sel_net = m.net(*sel);
+                let _ = writeln!(out, "    always @* begin");
+                let _ = writeln!(out, "        case ({})", sel_net.name);
+                for (k, v) in arms {
+                    let value = p.operand(v, net.width, net.signed)?;
+                    let _ = writeln!(
+                        out,
+                        "            {}'d{k}: {} = {value};",
+                        sel_net.width, net.name
+                    );
+                }
+                let value = p.operand(default, net.width, net.signed)?;
+                let _ = writeln!(out, "            default: {} = {value};", net.name);
+                let _ = writeln!(out, "        endcase");
+                let _ = writeln!(out, "    end");
+            }
             Def::Wire(e) => {
                 let rhs = p.expr(net, e)?;
                 if is_port(i) {
                     let _ = writeln!(out, "    assign {} = {rhs};{note}", net.name);
+                } else if !net.attrs.is_empty() {
+                    // Attributes go on a plain declaration: some tools drop them on declaration
+                    // assignments.
+                    waive(
+                        &mut out,
+                        "    ",
+                        &format!("{};{note}", decl(net, "wire")),
+                        i,
+                    );
+                    let _ = writeln!(out, "    assign {} = {rhs};", net.name);
                 } else {
                     waive(
                         &mut out,
@@ -413,6 +502,77 @@ pub fn print(m: &Module, header: &[String]) -> Result<String> {
                     );
                 }
                 regs.push(format!("        {} <= {};", net.name, p.name(*d)));
+            }
+            Def::RegCtl { d, en, reset } => {
+                let src = m.net(*d);
+                if src.width != net.width || src.signed != net.signed {
+                    return Err(Error::Internal(format!(
+                        "register '{}' loads a different-width net",
+                        net.name
+                    )));
+                }
+                if !is_port(i) {
+                    waive(
+                        &mut out,
+                        "    ",
+                        &format!("{};{note}", decl(net, "reg ")),
+                        i,
+                    );
+                }
+                let load = match en {
+                    Some(e) => format!("if ({}) {} <= {};", p.one_bit(*e)?, net.name, src.name),
+                    None => format!("{} <= {};", net.name, src.name),
+                };
+                regs.push(match reset {
+                    Some(v) => format!(
+                        "        if (rst) {} <= {}; else {load}",
+                        net.name,
+                        literal(*v, net.width, net.signed)
+                    ),
+                    None => format!("        {load}"),
+                });
+            }
+            Def::Rom { addr, words } => {
+                if is_port(i) {
+                    return Err(Error::Internal(format!("ROM '{}' drives a port", net.name)));
+                }
+                let depth = 1usize << m.net(*addr).width;
+                if words.len() > depth {
+                    return Err(Error::Internal(format!(
+                        "ROM '{}' has more words than addresses",
+                        net.name
+                    )));
+                }
+                let _ = writeln!(
+                    out,
+                    "    reg{} {}_mem [0:{}];",
+                    range(net.width),
+                    net.name,
+                    depth - 1
+                );
+                let _ = writeln!(out, "    initial begin");
+                for k in 0..depth {
+                    let v = words.get(k).copied().unwrap_or(0);
+                    let _ = writeln!(
+                        out,
+                        "        {}_mem[{k}] = {};",
+                        net.name,
+                        literal(v, net.width, false)
+                    );
+                }
+                let _ = writeln!(out, "    end");
+                waive(
+                    &mut out,
+                    "    ",
+                    &format!("{};{note}", decl(net, "reg ")),
+                    i,
+                );
+                regs.push(format!(
+                    "        {} <= {}_mem[{}];",
+                    net.name,
+                    net.name,
+                    p.name(*addr)
+                ));
             }
             Def::Instance => {
                 if !is_port(i) {

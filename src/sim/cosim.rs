@@ -30,8 +30,13 @@ pub struct Outcome {
     pub received: usize,
     pub latency_expected: u32,
     pub latency_measured: Option<u32>,
-    /// Cycles between consecutive outputs for inputs fed every cycle (1 for II = 1).
+    /// The design's initiation interval: inputs are fed this many cycles apart.
+    pub ii_expected: u32,
+    /// The largest number of cycles between consecutive outputs (`None` for fewer than two
+    /// outputs); equal to the II when the design keeps its promise.
     pub ii_measured: Option<u32>,
+    /// Whether all consecutive outputs were equally far apart.
+    pub ii_uniform: bool,
 }
 
 impl Outcome {
@@ -41,8 +46,8 @@ impl Outcome {
             .map_or("none".into(), |l| l.to_string());
         let ii = self.ii_measured.map_or("n/a".into(), |l| l.to_string());
         let mut s = format!(
-            "cosim: {} samples, {} outputs received, {} mismatching samples; latency {lat} cycles (promised {}), II {ii}",
-            self.samples, self.received, self.mismatched_samples, self.latency_expected
+            "cosim: {} samples, {} outputs received, {} mismatching samples; latency {lat} cycles (promised {}), II {ii} (promised {})",
+            self.samples, self.received, self.mismatched_samples, self.latency_expected, self.ii_expected
         );
         if let Some(m) = &self.first {
             s.push_str(&format!(
@@ -63,7 +68,8 @@ impl Outcome {
         let ok = self.mismatched_samples == 0
             && self.received == self.samples
             && self.latency_measured == Some(self.latency_expected)
-            && self.ii_measured.is_none_or(|ii| ii == 1);
+            && self.ii_uniform
+            && self.ii_measured.is_none_or(|ii| ii == self.ii_expected);
         if ok {
             Ok(())
         } else {
@@ -127,9 +133,13 @@ pub fn run_mantissas(
     let n = inputs.len();
     let mut outputs: Vec<(u64, Vec<u32>)> = Vec::with_capacity(n);
     let mut cycle: u64 = 0;
-    let budget = n as u64 + design.latency as u64 + 16;
+    let ii = design.ii as u64;
+    let budget = n as u64 * ii + design.latency as u64 + 16;
     while cycle < budget && outputs.len() < n + 1 {
-        let (valid, data) = match inputs.get(cycle as usize) {
+        let next = (cycle % ii == 0)
+            .then(|| inputs.get((cycle / ii) as usize))
+            .flatten();
+        let (valid, data) = match next {
             Some(x) => (true, bus::pack(x, design.in_type.width)),
             None => (false, zeros.clone()),
         };
@@ -165,10 +175,12 @@ pub fn run_mantissas(
         mismatched += bad as usize;
     }
     let latency_measured = outputs.first().map(|(c, _)| *c as u32 + 1);
-    let ii_measured = (outputs.len() >= 2 && n >= 2).then(|| {
-        let span = outputs[outputs.len().min(n) - 1].0 - outputs[0].0;
-        (span / (outputs.len().min(n) as u64 - 1)) as u32
-    });
+    let gaps: Vec<u32> = outputs
+        .windows(2)
+        .map(|w| (w[1].0 - w[0].0) as u32)
+        .collect();
+    let ii_measured = gaps.iter().max().copied();
+    let ii_uniform = gaps.iter().min() == gaps.iter().max();
     Ok(Outcome {
         samples: n,
         mismatched_samples: mismatched,
@@ -178,6 +190,8 @@ pub fn run_mantissas(
         received: outputs.len(),
         latency_expected: design.latency,
         latency_measured,
+        ii_expected: design.ii,
         ii_measured,
+        ii_uniform,
     })
 }

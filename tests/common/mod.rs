@@ -50,3 +50,30 @@ pub fn assert_lint_clean(files: &[(String, String)], top: &str) {
         "verilator -Wall is not clean for {top}:\n{text}"
     );
 }
+
+/// Runs `rtlgen build` with `args` after the model, into `out`; asserts success.
+pub fn cli_build(model: &std::path::Path, args: &[&str], out: &std::path::Path) {
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_rtlgen"))
+        .arg("build")
+        .arg(model)
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .status()
+        .unwrap();
+    assert!(status.success(), "rtlgen build failed");
+}
+
+/// Runs a generated testbench script and asserts it reports `PASS: <vectors> vectors`.
+pub fn assert_testbench_passes(out: &std::path::Path, script: &str, vectors: usize) {
+    let run = std::process::Command::new("sh")
+        .arg(out.join("tb").join(script))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        text.contains(&format!("PASS: {vectors} vectors")) && !text.contains("FAIL"),
+        "{script} did not pass:\n{text}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}

@@ -1,0 +1,179 @@
+//! Time-multiplexed Dense schedules: which multiplier computes which product in which cycle, for
+//! any reuse factor R (the layer accepts an input every R cycles).
+//!
+//! Non-zero weights only: zero products are never scheduled. Products are ordered by output, then
+//! input ascending, and laid out on *lanes*: a lane is a group of `width` multipliers that, in
+//! each of up to R cycles, computes `width` products of one output and adds them to the lane's
+//! running sum. A lane's cycles form *segments*, runs of cycles working on the same output.
+//! * Exact and Wrap accumulation plans (order-free): lanes of width 1, each taking up to R
+//!   consecutive products, so the layer uses exactly ⌈nnz / R⌉ multipliers. An output split over
+//!   several lanes is the sum of its segments; R that does not divide nnz leaves idle slots in
+//!   the last lane.
+//! * Sequential plan (a saturating accumulator that can overflow; the order of hls4ml's loop
+//!   matters): one lane per output, of width ⌈nnz_j / R⌉, chaining its products in input order,
+//!   so each output is one segment and the cast-after-every-add order is kept exactly.
+
+use super::accumulation::AccumPlan;
+use ndarray::ArrayView2;
+
+/// One product `x[i] · w` contributing to output `j`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Product {
+    pub i: usize,
+    pub j: usize,
+    pub w: i128,
+}
+
+/// A run of a lane's cycles that work on one output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub output: usize,
+    pub first_cycle: usize,
+    pub last_cycle: usize,
+    /// Whether this segment starts the output's accumulation (so it starts from the bias).
+    pub starts_output: bool,
+}
+
+/// A group of `width` multipliers and its running sum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lane {
+    pub width: usize,
+    /// Products per cycle (at most `width`, all of one output); at most R cycles.
+    pub cycles: Vec<Vec<Product>>,
+}
+
+impl Lane {
+    pub fn segments(&self) -> Vec<Segment> {
+        let mut segs: Vec<Segment> = Vec::new();
+        for (c, products) in self.cycles.iter().enumerate() {
+            let Some(p) = products.first() else { continue };
+            match segs.last_mut() {
+                Some(s) if s.output == p.j && s.last_cycle + 1 == c => s.last_cycle = c,
+                _ => segs.push(Segment {
+                    output: p.j,
+                    first_cycle: c,
+                    last_cycle: c,
+                    starts_output: false,
+                }),
+            }
+        }
+        segs
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    pub reuse_factor: usize,
+    pub lanes: Vec<Lane>,
+}
+
+impl Schedule {
+    /// Multipliers used (each used up to R times per input).
+    pub fn multipliers(&self) -> usize {
+        self.lanes.iter().map(|l| l.width).sum()
+    }
+
+    /// Every lane's segments, with `starts_output` set on the segment holding each output's
+    /// first product.
+    pub fn segments(&self) -> Vec<Vec<Segment>> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.lanes
+            .iter()
+            .map(|l| {
+                let mut segs = l.segments();
+                for s in &mut segs {
+                    s.starts_output = seen.insert(s.output);
+                }
+                segs
+            })
+            .collect()
+    }
+}
+
+/// The schedule of a `(n_in, n_out)` weight matrix at reuse factor `r ≥ 1`.
+pub fn schedule(weights: ArrayView2<i128>, r: usize, plan: AccumPlan) -> Schedule {
+    let (n_in, n_out) = weights.dim();
+    let per_output: Vec<Vec<Product>> = (0..n_out)
+        .map(|j| {
+            (0..n_in)
+                .filter(|&i| weights[[i, j]] != 0)
+                .map(|i| Product {
+                    i,
+                    j,
+                    w: weights[[i, j]],
+                })
+                .collect()
+        })
+        .collect();
+    let lanes = match plan {
+        AccumPlan::Sequential => per_output
+            .into_iter()
+            .filter(|ps| !ps.is_empty())
+            .map(|ps| {
+                let width = ps.len().div_ceil(r);
+                Lane {
+                    width,
+                    cycles: ps.chunks(width).map(<[Product]>::to_vec).collect(),
+                }
+            })
+            .collect(),
+        AccumPlan::Exact | AccumPlan::Wrap => {
+            let all: Vec<Product> = per_output.into_iter().flatten().collect();
+            all.chunks(r)
+                .map(|chunk| Lane {
+                    width: 1,
+                    cycles: chunk.iter().map(|&p| vec![p]).collect(),
+                })
+                .collect()
+        }
+    };
+    Schedule {
+        reuse_factor: r,
+        lanes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    #[test]
+    fn order_free_plans_use_ceil_nnz_over_r_multipliers() {
+        // 4 inputs x 3 outputs, 2 zero weights: nnz = 10.
+        let w = Array2::from_shape_vec((4, 3), vec![1, 0, 2, 3, 4, 5, 0, 6, 7, 8, 9, 1]).unwrap();
+        for r in 1..=10 {
+            let s = schedule(w.view(), r, AccumPlan::Wrap);
+            assert_eq!(s.multipliers(), 10usize.div_ceil(r), "R = {r}");
+            assert!(s.lanes.iter().all(|l| l.cycles.len() <= r));
+            let count: usize = s.lanes.iter().flat_map(|l| &l.cycles).map(Vec::len).sum();
+            assert_eq!(count, 10, "every non-zero product exactly once");
+        }
+        // Products by output: 0 → inputs 0, 1, 3; 1 → 1, 2, 3; 2 → 0, 1, 2, 3. At R = 4 the lanes
+        // take products 0-3, 4-7 and 8-9: output 1 spans lanes 0 and 1, output 2 lanes 1 and 2.
+        let s = schedule(w.view(), 4, AccumPlan::Exact);
+        let segs = s.segments();
+        assert_eq!(segs.len(), 3);
+        let starts: Vec<(usize, bool)> = segs
+            .iter()
+            .flatten()
+            .map(|s| (s.output, s.starts_output))
+            .collect();
+        assert_eq!(
+            starts,
+            vec![(0, true), (1, true), (1, false), (2, true), (2, false)]
+        );
+    }
+
+    #[test]
+    fn sequential_plan_keeps_each_output_in_one_lane_in_input_order() {
+        let w = Array2::from_shape_vec((5, 2), vec![1, 2, 3, 0, 4, 5, 6, 7, 8, 9]).unwrap();
+        let s = schedule(w.view(), 2, AccumPlan::Sequential);
+        assert_eq!(s.lanes.len(), 2);
+        assert_eq!(s.lanes[0].width, 3); // output 0 has 5 products: 3 per cycle over 2 cycles
+        assert_eq!(s.lanes[1].width, 2); // output 1 has 4 products
+        let order: Vec<usize> = s.lanes[0].cycles.iter().flatten().map(|p| p.i).collect();
+        assert_eq!(order, vec![0, 1, 2, 3, 4]);
+        assert!(s.lanes.iter().all(|l| l.segments().len() == 1));
+    }
+}

@@ -1,0 +1,288 @@
+//! Reuse factors: layers time-multiplexed on ⌈nnz / R⌉ shared multipliers (Exact and Wrap
+//! accumulation) or on one lane per output (Sequential), co-simulated bit-exact with the latency
+//! and II the report promises, for the reuse factors hls4ml users pick and for ones that do not
+//! divide the work. Needs Verilator (scripts/test.sh).
+
+mod common;
+
+use common::{assert_lint_clean, assert_testbench_passes, cli_build, require_tool};
+use ndarray::{Array1, Array2};
+use rand::{Rng, SeedableRng};
+use rtlgen::modelgen::{encode, mlp, DenseLayer, Style};
+use serde_json::json;
+
+struct Layer {
+    n_out: usize,
+    reuse: usize,
+    strategy: &'static str,
+}
+
+/// Builds a chain of Dense+ReLU layers from `n_in` inputs; weights are zero with probability
+/// `sparsity` and otherwise at least 1/8 in magnitude, so they never quantize to zero and the
+/// non-zero count is known here. Returns the compiled model and each layer's weight count.
+fn model(
+    n_in: usize,
+    layers: &[Layer],
+    sparsity: f64,
+    accum: Option<&str>,
+    seed: u64,
+) -> (rtlgen::driver::Compiled, Vec<Vec<usize>>, tempfile::TempDir) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut width = n_in;
+    let mut specs = Vec::new();
+    let mut nnz_per_output = Vec::new();
+    let mut names = serde_json::Map::new();
+    for (k, l) in layers.iter().enumerate() {
+        let w = Array2::from_shape_fn((l.n_out, width), |_| {
+            if rng.random_bool(sparsity) {
+                0.0
+            } else {
+                let m: f32 = rng.random_range(0.125..1.0);
+                if rng.random_bool(0.5) {
+                    m
+                } else {
+                    -m
+                }
+            }
+        });
+        nnz_per_output.push(
+            (0..l.n_out)
+                .map(|j| w.row(j).iter().filter(|&&v| v != 0.0).count())
+                .collect(),
+        );
+        let name = format!("fc{}", k + 1);
+        let mut entry = json!({"ReuseFactor": l.reuse, "Strategy": l.strategy});
+        if let Some(a) = accum {
+            entry["Precision"] = json!({"accum": a});
+        }
+        names.insert(name.clone(), entry);
+        specs.push(DenseLayer {
+            name,
+            weight: w,
+            bias: Some(Array1::from_shape_fn(l.n_out, |_| {
+                rng.random_range(-1.0..1.0)
+            })),
+            relu: k + 1 < layers.len(),
+        });
+        width = l.n_out;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (mpath, cpath) = (dir.path().join("reuse.onnx"), dir.path().join("reuse.json"));
+    std::fs::write(&mpath, encode(&mlp(&[n_in], &specs, Style::Torch))).unwrap();
+    std::fs::write(
+        &cpath,
+        json!({"Model": {"Precision": "ap_fixed<16,6>"}, "LayerName": names}).to_string(),
+    )
+    .unwrap();
+    let c = rtlgen::driver::compile(&mpath, Some(&cpath), None).unwrap();
+    (c, nnz_per_output, dir)
+}
+
+/// Co-simulates, and checks the report: each layer's II is its R, the model's II the largest,
+/// and the multipliers are ⌈nnz / R⌉ (or Σ ⌈nnz_j / R⌉ when `sequential`).
+fn check(
+    n_in: usize,
+    layers: &[Layer],
+    sparsity: f64,
+    accum: Option<&str>,
+    sequential: bool,
+    seed: u64,
+) {
+    require_tool("verilator");
+    let (c, nnz, _dir) = model(n_in, layers, sparsity, accum, seed);
+    let design = c.design().unwrap();
+    for ((info, l), nnz) in design
+        .layers
+        .iter()
+        .filter(|i| i.kind == "Dense")
+        .zip(layers)
+        .zip(&nnz)
+    {
+        assert_eq!(info.ii as usize, l.reuse, "{}: II", info.name);
+        let total: usize = nnz.iter().sum();
+        if l.reuse > 1 {
+            let expected = if sequential {
+                nnz.iter().map(|n| n.div_ceil(l.reuse)).sum()
+            } else {
+                total.div_ceil(l.reuse)
+            };
+            assert_eq!(
+                info.multipliers, expected,
+                "{} at R = {}: multipliers",
+                info.name, l.reuse
+            );
+        }
+        assert_eq!(
+            info.zero_weights,
+            nnz.len() * info.n_in - total,
+            "{}: zero weights removed",
+            info.name
+        );
+    }
+    assert_eq!(
+        design.ii as usize,
+        layers.iter().map(|l| l.reuse).max().unwrap()
+    );
+    assert_lint_clean(&design.files, &design.top);
+    let t = c.golden.input_type;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed + 1);
+    let x = Array2::from_shape_fn((120, n_in), |_| {
+        rng.random_range(t.min_mantissa()..=t.max_mantissa()) as f64 / 1024.0
+    });
+    let outcome = rtlgen::sim::cosim::run(&c, &design, x.view(), None).unwrap();
+    let summary = outcome.summary();
+    assert_eq!(outcome.mismatched_samples, 0, "{summary}");
+    assert_eq!(outcome.received, 120, "{summary}");
+    assert_eq!(outcome.latency_measured, Some(design.latency), "{summary}");
+    assert!(
+        outcome.ii_uniform && outcome.ii_measured == Some(design.ii),
+        "{summary}"
+    );
+}
+
+fn layers(spec: &[(usize, usize, &'static str)]) -> Vec<Layer> {
+    spec.iter()
+        .map(|&(n_out, reuse, strategy)| Layer {
+            n_out,
+            reuse,
+            strategy,
+        })
+        .collect()
+}
+
+// Layer shapes 6 → 5 → 4 → 3 (30, 20 and 12 weights).
+
+#[test]
+fn small_reuse_factors_both_strategies() {
+    check(
+        6,
+        &layers(&[(5, 2, "Latency"), (4, 3, "Resource"), (3, 4, "Latency")]),
+        0.0,
+        None,
+        false,
+        1,
+    );
+    check(
+        6,
+        &layers(&[(5, 3, "Resource"), (4, 2, "Latency"), (3, 2, "Resource")]),
+        0.0,
+        None,
+        false,
+        2,
+    );
+}
+
+#[test]
+fn reuse_factor_n_in_n_out_and_all_products() {
+    // R = n_in, R = n_out, R = n_in·n_out (one multiplier per layer).
+    check(
+        6,
+        &layers(&[(5, 6, "Latency"), (4, 4, "Resource"), (3, 12, "Latency")]),
+        0.0,
+        None,
+        false,
+        3,
+    );
+    check(
+        6,
+        &layers(&[(5, 5, "Resource"), (4, 20, "Latency"), (3, 3, "Resource")]),
+        0.0,
+        None,
+        false,
+        4,
+    );
+    check(
+        6,
+        &layers(&[(5, 30, "Resource"), (4, 5, "Resource"), (3, 4, "Resource")]),
+        0.0,
+        None,
+        false,
+        5,
+    );
+}
+
+#[test]
+fn reuse_factors_that_do_not_divide_the_work() {
+    check(
+        6,
+        &layers(&[(5, 7, "Latency"), (4, 9, "Resource"), (3, 11, "Latency")]),
+        0.0,
+        None,
+        false,
+        6,
+    );
+    check(
+        6,
+        &layers(&[(5, 13, "Resource"), (4, 17, "Latency"), (3, 5, "Resource")]),
+        0.0,
+        None,
+        false,
+        7,
+    );
+}
+
+#[test]
+fn pruned_layers_use_proportionally_fewer_multipliers() {
+    check(
+        8,
+        &layers(&[(6, 3, "Latency"), (5, 4, "Resource"), (3, 1, "Latency")]),
+        0.5,
+        None,
+        false,
+        8,
+    );
+    check(
+        8,
+        &layers(&[(6, 2, "Resource"), (5, 3, "Latency"), (3, 2, "Resource")]),
+        0.9,
+        None,
+        false,
+        9,
+    );
+}
+
+#[test]
+fn saturating_accumulator_keeps_hls4ml_order_at_any_reuse_factor() {
+    // A narrow saturating accumulator overflows, so the order of hls4ml's loop matters: each
+    // output keeps its own lane, Σ ⌈nnz_j / R⌉ multipliers.
+    let accum = Some("ap_fixed<10,3,AP_RND,AP_SAT>");
+    check(
+        6,
+        &layers(&[(5, 2, "Latency"), (4, 3, "Resource"), (3, 4, "Latency")]),
+        0.0,
+        accum,
+        true,
+        10,
+    );
+    check(
+        6,
+        &layers(&[(5, 7, "Resource"), (4, 20, "Latency"), (3, 5, "Resource")]),
+        0.3,
+        accum,
+        true,
+        11,
+    );
+}
+
+#[test]
+fn generated_testbench_feeds_inputs_at_the_models_ii() {
+    require_tool("iverilog");
+    let (c, _, dir) = model(
+        6,
+        &layers(&[(5, 3, "Resource"), (4, 2, "Latency"), (3, 1, "Latency")]),
+        0.2,
+        None,
+        12,
+    );
+    let out = dir.path().join("build");
+    let cpath = dir.path().join("reuse.json");
+    cli_build(
+        &c.model_path,
+        &["--config", cpath.to_str().unwrap(), "--tb-vectors", "200"],
+        &out,
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["ii_cycles"], 3);
+    assert_testbench_passes(&out, "run_icarus.sh", 200);
+}
