@@ -29,8 +29,23 @@ pub struct Report<'a> {
     pub input: Port,
     pub output: Port,
     pub layers: &'a [crate::rtl::LayerInfo],
+    /// The slowest pipeline stage by rtlgen's delay model (ns), and the clock it allows.
+    pub estimated_stage_ns: f64,
+    pub estimated_fmax_mhz: f64,
+    /// Sum of the layers' counts and estimated resources.
+    pub totals: crate::rtl::estimate::Estimate,
+    /// Estimated fraction of the board's LUTs, flip-flops, DSPs and RAMB18 used.
+    pub board_fraction: BoardFraction,
     /// Configuration keys accepted but not used.
     pub ignored_config: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BoardFraction {
+    pub luts: f64,
+    pub ffs: f64,
+    pub dsps: f64,
+    pub bram18: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -42,6 +57,13 @@ pub struct Port {
 }
 
 pub fn report<'a>(c: &'a Compiled, d: &'a Design, target: &'a str, board: &'a Board) -> Report<'a> {
+    let mut totals = crate::rtl::estimate::Estimate::default();
+    for l in &d.layers {
+        totals += l.estimate;
+    }
+    // The top module's input register and valid bit.
+    totals.ffs += (d.in_elements * d.in_type.width as usize) as u64 + 1;
+    totals.register_bits += (d.in_elements * d.in_type.width as usize) as u64 + 1;
     Report {
         rtlgen_version: VERSION,
         model: c.model_path.display().to_string(),
@@ -64,8 +86,56 @@ pub fn report<'a>(c: &'a Compiled, d: &'a Design, target: &'a str, board: &'a Bo
             bits: d.out_elements * d.out_type.width as usize,
         },
         layers: &d.layers,
+        estimated_stage_ns: d.estimated_stage_ns,
+        estimated_fmax_mhz: 1000.0 / d.estimated_stage_ns,
+        totals,
+        board_fraction: BoardFraction {
+            luts: totals.luts as f64 / board.luts as f64,
+            ffs: totals.ffs as f64 / board.ffs as f64,
+            dsps: totals.dsps as f64 / board.dsps as f64,
+            bram18: totals.bram18 as f64 / board.bram18 as f64,
+        },
         ignored_config: c.config.ignored_summary(),
     }
+}
+
+/// `report.txt`: the report as tables.
+pub fn text_report(r: &Report) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "rtlgen {} report for {} ({}), target {} ({})", r.rtlgen_version, r.top, r.model, r.target, r.part);
+    let _ = writeln!(
+        s,
+        "latency {} cycles = {:.1} ns at {} ns; II {} cycles; slowest stage {:.2} ns (estimated Fmax {:.0} MHz)\n",
+        r.latency_cycles, r.latency_ns, r.clock_period_ns, r.ii_cycles, r.estimated_stage_ns, r.estimated_fmax_mhz
+    );
+    let _ = writeln!(
+        s,
+        "{:<12} {:<6} {:>9} {:>5} {:>4} {:>6} {:>7} {:>8} {:>10} {:>8} {:>8} {:>5} {:>6}",
+        "layer", "kind", "shape", "lat", "II", "mults", "adders", "reg bits", "wmem bits", "LUT", "FF", "DSP", "BRAM18"
+    );
+    let row = |s: &mut String, name: &str, kind: &str, shape: &str, lat: String, ii: String, e: &crate::rtl::estimate::Estimate| {
+        let _ = writeln!(
+            s,
+            "{name:<12} {kind:<6} {shape:>9} {lat:>5} {ii:>4} {:>6} {:>7} {:>8} {:>10} {:>8} {:>8} {:>5} {:>6}",
+            e.multipliers, e.adders, e.register_bits, e.weight_memory_bits, e.luts, e.ffs, e.dsps, e.bram18
+        );
+    };
+    for l in r.layers {
+        row(&mut s, &l.name, &l.kind, &format!("{}x{}", l.n_in, l.n_out), l.latency.to_string(), l.ii.to_string(), &l.estimate);
+    }
+    row(&mut s, "total", "", "", r.latency_cycles.to_string(), r.ii_cycles.to_string(), &r.totals);
+    let f = &r.board_fraction;
+    let _ = writeln!(
+        s,
+        "\nestimated use of {}: LUT {:.1} %, FF {:.1} %, DSP {:.1} %, BRAM18 {:.1} %",
+        r.part,
+        100.0 * f.luts,
+        100.0 * f.ffs,
+        100.0 * f.dsps,
+        100.0 * f.bram18
+    );
+    s
 }
 
 /// Test vectors: the most negative, zero and most positive input codes, then uniformly random
@@ -146,9 +216,10 @@ pub fn write_build(
         &fpga.join("synth_yosys.ys"),
         &render("yosys_xilinx.ys", &vars)?,
     )?;
-    let report =
-        serde_json::to_string_pretty(&report(c, d, target, board)).expect("report serialises");
-    write(&dir.join("report.json"), &(report + "\n"))?;
+    let r = report(c, d, target, board);
+    let json = serde_json::to_string_pretty(&r).expect("report serialises");
+    write(&dir.join("report.json"), &(json + "\n"))?;
+    write(&dir.join("report.txt"), &text_report(&r))?;
     Ok(())
 }
 

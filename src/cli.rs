@@ -28,6 +28,16 @@ pub struct ModelArgs {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct HardwareArgs {
+    /// Target board (fpga/boards.json).
+    #[arg(long, default_value = "arty-a7")]
+    pub target: String,
+    /// Clock period the pipeline is scheduled for (default: the board's).
+    #[arg(long, value_name = "NS")]
+    pub clock_period_ns: Option<f64>,
+}
+
+#[derive(clap::Args, Debug)]
 pub struct DataArgs {
     /// Inputs, float32 or float64, shape (N, *input shape of the model).
     #[arg(long)]
@@ -43,15 +53,22 @@ pub enum Command {
     Build {
         #[command(flatten)]
         model: ModelArgs,
-        /// Target board.
-        #[arg(long, default_value = "arty-a7")]
-        target: String,
+        #[command(flatten)]
+        hw: HardwareArgs,
         /// Output directory (default: a folder named after the model).
         #[arg(short, long)]
         output: Option<PathBuf>,
         /// Test vectors in the generated testbench.
         #[arg(long, default_value_t = 256)]
         tb_vectors: usize,
+        /// Also run Yosys on the result (as `rtlgen synth`).
+        #[arg(long)]
+        synth: bool,
+    },
+    /// Synthesize a `build` output with Yosys and compare measured resources with the estimates.
+    Synth {
+        /// The folder `rtlgen build` wrote.
+        output: PathBuf,
     },
     /// Run the bit-accurate golden model on inputs from a .npy file.
     Predict {
@@ -66,6 +83,8 @@ pub enum Command {
         model: ModelArgs,
         #[command(flatten)]
         data: DataArgs,
+        #[command(flatten)]
+        hw: HardwareArgs,
         /// Write the top-level port waveforms to this VCD file.
         #[arg(long)]
         vcd: Option<PathBuf>,
@@ -74,17 +93,22 @@ pub enum Command {
 
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Build {
-            model,
-            target,
-            output,
-            tb_vectors,
-        } => crate::commands::build(&model, &target, output, tb_vectors),
+        Command::Build { model, hw, output, tb_vectors, synth } => {
+            let out = crate::commands::build(&model, &hw, output, tb_vectors)?;
+            if synth {
+                print!("{}", crate::synth::run(&out)?);
+            }
+            Ok(())
+        }
+        Command::Synth { output } => {
+            print!("{}", crate::synth::run(&output)?);
+            Ok(())
+        }
         Command::Predict { model, data } => {
             crate::commands::predict(&model, &data.input, &data.output)
         }
-        Command::Cosim { model, data, vcd } => {
-            crate::commands::cosim(&model, &data.input, &data.output, vcd.as_deref())
+        Command::Cosim { model, data, hw, vcd } => {
+            crate::commands::cosim(&model, &data.input, &data.output, &hw, vcd.as_deref())
         }
     }
 }

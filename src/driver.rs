@@ -111,8 +111,14 @@ impl Compiled {
         }
     }
 
+    /// The design pipelined for the default target (arty-a7, 10 ns).
     pub fn design(&self) -> Result<Design> {
-        rtl::generate(&self.golden, &self.top, &self.header(), &|l| self.origin(l))
+        self.design_for(&rtl::timing::Timing::xc7(10.0))
+    }
+
+    /// The design pipelined for `timing`.
+    pub fn design_for(&self, timing: &rtl::timing::Timing) -> Result<Design> {
+        rtl::generate(&self.golden, &self.top, &self.header(), &|l| self.origin(l), timing)
     }
 }
 

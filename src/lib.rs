@@ -21,6 +21,7 @@ pub mod npy;
 pub mod passes;
 pub mod rtl;
 pub mod sim;
+pub mod synth;
 
 pub mod onnx_proto {
     //! Rust types generated from the vendored `proto/onnx.proto`.

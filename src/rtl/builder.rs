@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub struct ModuleBuilder {
     pub m: Module,
+    /// The largest estimated stage delay recorded by lowering (ns).
+    pub max_stage_ns: f64,
     stage: Vec<u32>,
     delayed: BTreeMap<(NetId, u32), NetId>,
     names: BTreeSet<String>,
@@ -33,6 +35,7 @@ impl ModuleBuilder {
             },
             stage: vec![],
             delayed: BTreeMap::new(),
+            max_stage_ns: 0.0,
             names: BTreeSet::new(),
         }
     }
@@ -146,6 +149,11 @@ impl ModuleBuilder {
 
     pub fn note(&mut self, id: NetId, note: impl Into<String>) {
         self.m.nets[id.0].note = Some(note.into());
+    }
+
+    /// Records a stage's estimated delay.
+    pub fn stage_delay(&mut self, ns: f64) {
+        self.max_stage_ns = self.max_stage_ns.max(ns);
     }
 
     pub fn stage_of(&self, id: NetId) -> u32 {

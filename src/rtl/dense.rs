@@ -2,10 +2,11 @@
 //! (a wire for ±1, a shift for ±2^k), and the sum follows the layer's
 //! [`AccumPlan`](crate::analysis::accumulation::AccumPlan):
 //! * `Exact`: a balanced adder tree whose node widths come from exact intervals, the bias a
-//!   constant leaf; products in stage 0, [`ADDS_PER_STAGE`] tree levels per stage after them.
+//!   constant leaf; products in stage 0, then as many tree levels per stage as the clock period
+//!   allows ([`Timing`]).
 //! * `Wrap`: each product cast into `accum` (stage 1), then an adder tree modulo 2^W.
 //! * `Sequential`: each product cast into `accum` (stage 1), then hls4ml's chain
-//!   `acc = cast(acc + p → accum)` in input order, [`ADDS_PER_STAGE`] links per stage.
+//!   `acc = cast(acc + p → accum)` in input order, as many links per stage as the period allows.
 //! The result cast gets a stage of its own and the outputs are registered once more.
 
 use super::builder::{ModuleBuilder, Signal};
@@ -16,10 +17,9 @@ use crate::analysis::interval::Interval;
 use crate::diag::Result;
 use crate::fixed::{cast, FixedType};
 use crate::golden::DenseKernel;
+use super::timing::Timing;
 use std::collections::BTreeMap;
 
-/// Adder-tree levels (or accumulation links) between two pipeline registers.
-pub const ADDS_PER_STAGE: u32 = 2;
 
 /// A value in a sum: a net with its exact interval, or a constant.
 #[derive(Clone, Copy)]
@@ -51,7 +51,7 @@ pub(super) enum Sum {
 }
 
 /// Lowers a dense kernel whose input elements are `xs` (stage 0); returns one output per neuron.
-pub fn lower(b: &mut ModuleBuilder, layer: &DenseKernel, xs: &[Signal]) -> Result<Vec<Out>> {
+pub fn lower(b: &mut ModuleBuilder, layer: &DenseKernel, xs: &[Signal], timing: &Timing) -> Result<Vec<Out>> {
     let p = layer.precision;
     let x_ty = layer.x_ty;
     let f_prod = x_ty.frac_bits() + p.weight.frac_bits();
@@ -63,11 +63,11 @@ pub fn lower(b: &mut ModuleBuilder, layer: &DenseKernel, xs: &[Signal]) -> Resul
         for i in 0..layer.n_in {
             let w = layer.weights[[i, j]];
             if w != 0 {
-                products.push(product(b, &mut ext_cache, xs[i], i, j, w, &x_ty, f_prod)?);
+                products.push(product(b, &mut ext_cache, xs[i], i, j, w, &x_ty, f_prod, timing)?);
             }
         }
         let acc = match layer.plan {
-            AccumPlan::Exact => exact_sum(b, j, &products, b_acc, p.accum.frac_bits(), f_prod)?,
+            AccumPlan::Exact => exact_sum(b, j, &products, b_acc, p.accum.frac_bits(), f_prod, timing)?,
             AccumPlan::Wrap => {
                 let mut terms = vec![Term::Const(b_acc)];
                 for (k, (sig, _)) in products.iter().enumerate() {
@@ -77,9 +77,9 @@ pub fn lower(b: &mut ModuleBuilder, layer: &DenseKernel, xs: &[Signal]) -> Resul
                         range: Interval::of_type(&p.accum),
                     });
                 }
-                wrap_sum(b, j, terms, &p.accum)?
+                wrap_sum(b, j, terms, &p.accum, timing)?
             }
-            AccumPlan::Sequential => sequential_sum(b, j, &products, b_acc, &p.accum)?,
+            AccumPlan::Sequential => sequential_sum(b, j, &products, b_acc, &p.accum, timing)?,
         };
         outs.push(result(b, acc, j, layer)?);
     }
@@ -119,13 +119,17 @@ fn product(
     w: i128,
     x_ty: &FixedType,
     f_prod: i32,
-) -> Result<(Signal, Interval)> {
+    timing: &Timing,) -> Result<(Signal, Interval)> {
     let range = Interval::of_type(x_ty)
         .scale(w)
         .expect("verified widths fit");
     let width = range.signed_width();
     let xs = b.as_signed(x, &format!("x{i}_s"), 0)?;
     let name = format!("p{i}_{j}");
+    // A constant multiplier is an adder tree over the weight's non-zero CSD digits.
+    let digits = csd_digits(w);
+    let levels = usize::BITS - (digits.max(1) - 1).leading_zeros();
+    b.stage_delay(timing.stage_ns(levels, timing.adder_ns(width)));
     let mag = w.unsigned_abs();
     let net = if mag.is_power_of_two() {
         let k = mag.trailing_zeros();
@@ -165,6 +169,22 @@ fn product(
     ))
 }
 
+/// Non-zero digits of `w` in canonical signed-digit form (the adders of a shift-add multiplier,
+/// plus one).
+pub fn csd_digits(w: i128) -> usize {
+    let mut x = w;
+    let mut n = 0;
+    while x != 0 {
+        if x & 1 == 1 {
+            let d = 2 - (x & 3);
+            x -= d;
+            n += 1;
+        }
+        x >>= 1;
+    }
+    n
+}
+
 /// `bias + Σ products` exactly, at the products' fraction bits (finer if the bias needs it).
 fn exact_sum(
     b: &mut ModuleBuilder,
@@ -173,7 +193,7 @@ fn exact_sum(
     b_acc: i128,
     f_acc: i32,
     f_prod: i32,
-) -> Result<Sum> {
+    timing: &Timing,) -> Result<Sum> {
     if products.is_empty() {
         return Ok(Sum::Const(b_acc, f_acc));
     }
@@ -203,7 +223,7 @@ fn exact_sum(
         });
     }
     Ok(
-        match tree(b, j, terms, 1, &|range| (range.signed_width(), true))? {
+        match tree(b, j, terms, 1, &|range| (range.signed_width(), true), timing)? {
             Term::Const(c) => Sum::Const(c, fc),
             Term::Net { sig, .. } => Sum::Sig(sig),
         },
@@ -211,16 +231,16 @@ fn exact_sum(
 }
 
 /// Σ terms modulo 2^W of `accum`; the first term is the bias constant.
-fn wrap_sum(b: &mut ModuleBuilder, j: usize, terms: Vec<Term>, accum: &FixedType) -> Result<Sum> {
+fn wrap_sum(b: &mut ModuleBuilder, j: usize, terms: Vec<Term>, accum: &FixedType, timing: &Timing) -> Result<Sum> {
     let f = accum.frac_bits();
     let (w, signed) = (accum.width, accum.signed);
-    Ok(match tree(b, j, terms, 2, &|_| (w, signed))? {
+    Ok(match tree(b, j, terms, 2, &|_| (w, signed), timing)? {
         Term::Const(c) => Sum::Const(c, f),
         Term::Net { sig, .. } => Sum::Sig(sig),
     })
 }
 
-/// A balanced adder tree; level l (1-based) is computed in stage `first + (l−1)/ADDS_PER_STAGE`.
+/// A balanced adder tree; level l (1-based) is computed in stage `first + (l−1)/per_stage`.
 /// `shape(range)` gives a node's width and signedness; each sum wraps at that width.
 pub(super) fn tree(
     b: &mut ModuleBuilder,
@@ -228,11 +248,21 @@ pub(super) fn tree(
     mut terms: Vec<Term>,
     first: u32,
     shape: &dyn Fn(Interval) -> (u32, bool),
+    timing: &Timing,
 ) -> Result<Term> {
+    // Levels per stage from the widest adder, the root's.
+    let total = terms.iter().fold(Some(Interval::point(0)), |acc, t| acc.and_then(|a| a.add(t.range())));
+    let widest = total.map_or(127, |r| shape(r).0);
+    let adder = timing.adder_ns(widest);
+    let per_stage = timing.per_stage(adder);
+    if terms.len() > 1 {
+        let levels = usize::BITS - (terms.len() - 1).leading_zeros();
+        b.stage_delay(timing.stage_ns(per_stage.min(levels), adder));
+    }
     let mut level = 0;
     while terms.len() > 1 {
         level += 1;
-        let stage = first + (level - 1) / ADDS_PER_STAGE;
+        let stage = first + (level - 1) / per_stage;
         let mut next = Vec::with_capacity(terms.len().div_ceil(2));
         for (k, pair) in terms.chunks(2).enumerate() {
             let [t0, t1] = pair else {
@@ -293,11 +323,16 @@ fn sequential_sum(
     products: &[(Signal, Interval)],
     b_acc: i128,
     accum: &FixedType,
-) -> Result<Sum> {
+    timing: &Timing,) -> Result<Sum> {
+    let link = timing.cast_ns(accum.width + 1);
+    let links_per_stage = timing.per_stage(link);
+    if !products.is_empty() {
+        b.stage_delay(timing.stage_ns(links_per_stage.min(products.len() as u32), link));
+    }
     let f = accum.frac_bits();
     let mut acc = Sum::Const(b_acc, f);
     for (k, (sig, _)) in products.iter().enumerate() {
-        let stage = 2 + k as u32 / ADDS_PER_STAGE;
+        let stage = 2 + k as u32 / links_per_stage;
         let pc = lower_cast(b, *sig, accum, &format!("pc{j}_{k}"), 1)?;
         let w = accum.width + 1;
         let pcx = b.resize(pc, w, &format!("a{j}_{k}_p"), stage)?;

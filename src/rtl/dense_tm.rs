@@ -27,11 +27,15 @@ use crate::analysis::schedule::{schedule, Product};
 use crate::config::{MultiplierStyle, Strategy};
 use crate::diag::Result;
 use crate::golden::DenseKernel;
+use super::timing::Timing;
 use std::collections::BTreeMap;
 
 /// Operand width (bits) above which, on both operands, a multiplication is worth a DSP block
 /// (7-series DSP48E1: 25 × 18).
 pub const DSP_MIN_OPERAND_BITS: u32 = 10;
+
+/// Combinational delay of a DSP48E1 multiply without its internal registers (ns, speed grade −1).
+pub const DSP_MULTIPLY_NS: f64 = 3.4;
 
 /// Whether a multiplier with operands of `a` and `b` bits goes to a DSP block.
 pub fn uses_dsp(style: MultiplierStyle, a: u32, b: u32) -> bool {
@@ -52,6 +56,7 @@ pub fn lower(
     layer: &DenseKernel,
     xs: &[Signal],
     in_valid: NetId,
+    timing: &Timing,
 ) -> Result<Vec<Out>> {
     let settings = layer.settings;
     let r = settings.reuse_factor;
@@ -274,6 +279,10 @@ pub fn lower(
             let prod = b.wire(&name, pw, true, Expr::Mul(xe.net, we.net), prod_stage)?;
             let dsp = uses_dsp(settings.multiplier, x_w, ww);
             b.attr(prod, "use_dsp", if dsp { "yes" } else { "no" });
+            // Selection (a LUT level) and the multiplier: a DSP48E1, or a LUT array of
+            // ⌈log2 Ww⌉ + 1 adder levels.
+            let mul_ns = if dsp { DSP_MULTIPLY_NS } else { (bits_for(ww as usize) + 1) as f64 * timing.adder_ns(pw) };
+            b.stage_delay(timing.stage_ns(1, timing.model.lut_level_ns + mul_ns));
             let prod = Signal {
                 net: prod,
                 width: pw,
@@ -412,6 +421,11 @@ pub fn lower(
             };
         }
         b.set_reg(acc, running.net, Some(active_a), None);
+        let link = match layer.plan {
+            AccumPlan::Sequential => lane.width as f64 * timing.cast_ns(p.accum.width + 1),
+            _ => timing.adder_ns(aw),
+        };
+        b.stage_delay(timing.stage_ns(1, timing.model.lut_level_ns + link));
 
         // Segment results, final R cycles after the input.
         for seg in segs {
@@ -468,9 +482,9 @@ pub fn lower(
                         .collect();
                     let root = match layer.plan {
                         AccumPlan::Exact => {
-                            tree(b, j, terms, done, &|range| (range.signed_width(), true))?
+                            tree(b, j, terms, done, &|range| (range.signed_width(), true), timing)?
                         }
-                        _ => tree(b, j, terms, done, &|_| (p.accum.width, p.accum.signed))?,
+                        _ => tree(b, j, terms, done, &|_| (p.accum.width, p.accum.signed), timing)?,
                     };
                     match root {
                         Term::Net { sig, .. } => Sum::Sig(sig),

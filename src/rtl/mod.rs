@@ -10,9 +10,11 @@
 mod builder;
 mod cast;
 mod dense;
+pub mod estimate;
 pub mod dense_tm;
 mod netlist;
 mod relu;
+pub mod timing;
 pub mod verilog;
 
 use crate::diag::Result;
@@ -46,6 +48,10 @@ pub struct Design {
     pub in_type: FixedType,
     pub out_elements: usize,
     pub out_type: FixedType,
+    /// The clock period the pipeline was scheduled for.
+    pub clock_period_ns: f64,
+    /// The slowest stage by the delay model ([`timing`]).
+    pub estimated_stage_ns: f64,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -68,6 +74,10 @@ pub struct LayerInfo {
     pub result_type: FixedType,
     /// `weight`, `bias`, `accum` types of a Dense.
     pub precision: Option<crate::ir::DensePrecision>,
+    /// The slowest stage of the layer by the delay model (ns).
+    pub estimated_stage_ns: f64,
+    /// Counted elements and estimated 7-series resources ([`estimate`]).
+    pub estimate: estimate::Estimate,
 }
 
 /// Verilog-2005 keywords that a model name must not become.
@@ -136,6 +146,7 @@ pub fn generate(
     top: &str,
     header: &[String],
     origins: &dyn Fn(&str) -> String,
+    timing: &timing::Timing,
 ) -> Result<Design> {
     let mut files = Vec::new();
     let mut layers = Vec::new();
@@ -143,7 +154,7 @@ pub fn generate(
     let mut n = model.n_inputs();
     for layer in &model.layers {
         let module = format!("{top}_{}", layer.name());
-        let (m, info) = layer_module(layer, &module, x_ty, n, origins(layer.name()))?;
+        let (m, info) = layer_module(layer, &module, x_ty, n, origins(layer.name()), timing)?;
         files.push((format!("{module}.v"), verilog::print(&m, header)?));
         x_ty = info.result_type;
         n = info.n_out;
@@ -157,6 +168,7 @@ pub fn generate(
     for (name, text) in PRIMITIVES {
         files.push((name.to_string(), text.to_string()));
     }
+    let estimated_stage_ns = layers.iter().map(|l| l.estimated_stage_ns).fold(timing.model.register_ns, f64::max);
     Ok(Design {
         top: top.to_owned(),
         files,
@@ -167,6 +179,8 @@ pub fn generate(
         in_type: model.input_type,
         out_elements: n,
         out_type: x_ty,
+        clock_period_ns: timing.clock_period_ns,
+        estimated_stage_ns,
     })
 }
 
@@ -185,6 +199,7 @@ fn layer_module(
     x_ty: FixedType,
     n_in: usize,
     origin: String,
+    timing: &timing::Timing,
 ) -> Result<(Module, LayerInfo)> {
     let mut b = ModuleBuilder::new(module);
     let clk = b.input("clk", 1);
@@ -220,7 +235,7 @@ fn layer_module(
             let (outs, multipliers, shifts) = if r > 1 {
                 let sched = crate::analysis::schedule::schedule(d.weights.view(), r, d.plan);
                 (
-                    dense_tm::lower(&mut b, d, &xs, in_valid)?,
+                    dense_tm::lower(&mut b, d, &xs, in_valid, timing)?,
                     sched.multipliers(),
                     0,
                 )
@@ -229,7 +244,7 @@ fn layer_module(
                     .iter()
                     .filter(|w| w.unsigned_abs().is_power_of_two())
                     .count();
-                (dense::lower(&mut b, d, &xs)?, nz.len() - shifts, shifts)
+                (dense::lower(&mut b, d, &xs, timing)?, nz.len() - shifts, shifts)
             };
             let info = LayerInfo {
                 name: d.name.clone(),
@@ -246,6 +261,8 @@ fn layer_module(
                 input_type: x_ty,
                 result_type: d.precision.result,
                 precision: Some(d.precision),
+                estimated_stage_ns: 0.0,
+                estimate: estimate::Estimate::default(),
             };
             (outs, info)
         }
@@ -266,6 +283,8 @@ fn layer_module(
                 input_type: x_ty,
                 result_type: *result,
                 precision: None,
+                estimated_stage_ns: 0.0,
+                estimate: estimate::Estimate::default(),
             };
             (outs, info)
         }
@@ -310,6 +329,7 @@ fn layer_module(
         "u_valid", latency, clk, rst, in_valid, out_valid,
     ));
     info.latency = latency;
+    info.estimated_stage_ns = b.max_stage_ns.max(timing.model.register_ns);
     let mut m = b.m;
     m.comment = vec![
         format!(
@@ -330,6 +350,7 @@ fn layer_module(
         ));
     }
     verilog::prune(&mut m);
+    info.estimate = estimate::estimate(&m);
     Ok((m, info))
 }
 

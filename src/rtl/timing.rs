@@ -1,0 +1,67 @@
+//! The delay model that places pipeline registers for a target clock period.
+//!
+//! Delays are estimates for a Xilinx 7-series part at speed grade −1, from the shape of the
+//! logic: a LUT level with its routing costs `lut_level_ns`; a W-bit carry-chain adder costs one
+//! LUT level plus `carry_per_bit_ns · W`; every stage pays `register_ns` (clock-to-out, setup
+//! and clock uncertainty). Lowering fits as many adder-tree levels (or sequential
+//! accumulate-and-cast links) into a stage as the period allows, at least one. The schedule is
+//! decided here, in rtlgen, not left to the synthesis tool; the report gives the resulting
+//! per-stage delay estimate.
+
+/// Delays of one FPGA family, in nanoseconds.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct DelayModel {
+    pub register_ns: f64,
+    pub lut_level_ns: f64,
+    pub carry_per_bit_ns: f64,
+}
+
+/// Xilinx 7-series (Artix-7, Zynq-7000), speed grade −1.
+pub const XC7: DelayModel = DelayModel { register_ns: 0.9, lut_level_ns: 0.65, carry_per_bit_ns: 0.03 };
+
+/// A clock period and the delay model used to meet it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Timing {
+    pub clock_period_ns: f64,
+    pub model: DelayModel,
+}
+
+impl Timing {
+    pub fn xc7(clock_period_ns: f64) -> Self {
+        Timing { clock_period_ns, model: XC7 }
+    }
+
+    /// A W-bit addition (one LUT level and the carry chain).
+    pub fn adder_ns(&self, width: u32) -> f64 {
+        self.model.lut_level_ns + self.model.carry_per_bit_ns * width as f64
+    }
+
+    /// A cast with rounding and saturation: the increment adder, the range compare and the mux.
+    pub fn cast_ns(&self, width: u32) -> f64 {
+        self.adder_ns(width) + 2.0 * self.model.lut_level_ns
+    }
+
+    /// How many operations of `op_ns` each fit one stage (at least one).
+    pub fn per_stage(&self, op_ns: f64) -> u32 {
+        (((self.clock_period_ns - self.model.register_ns) / op_ns).floor() as u32).max(1)
+    }
+
+    /// The estimated delay of a stage holding `n` operations of `op_ns`.
+    pub fn stage_ns(&self, n: u32, op_ns: f64) -> f64 {
+        self.model.register_ns + n as f64 * op_ns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shorter_periods_fit_fewer_adders() {
+        let (slow, fast) = (Timing::xc7(10.0), Timing::xc7(3.0));
+        let a = slow.adder_ns(32);
+        assert!(slow.per_stage(a) > fast.per_stage(a));
+        assert_eq!(Timing::xc7(0.5).per_stage(a), 1, "at least one operation per stage");
+        assert!(slow.stage_ns(slow.per_stage(a), a) <= 10.0);
+    }
+}
