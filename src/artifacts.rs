@@ -103,7 +103,11 @@ pub fn report<'a>(c: &'a Compiled, d: &'a Design, target: &'a str, board: &'a Bo
 pub fn text_report(r: &Report) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    let _ = writeln!(s, "rtlgen {} report for {} ({}), target {} ({})", r.rtlgen_version, r.top, r.model, r.target, r.part);
+    let _ = writeln!(
+        s,
+        "rtlgen {} report for {} ({}), target {} ({})",
+        r.rtlgen_version, r.top, r.model, r.target, r.part
+    );
     let _ = writeln!(
         s,
         "latency {} cycles = {:.1} ns at {} ns; II {} cycles; slowest stage {:.2} ns (estimated Fmax {:.0} MHz)\n",
@@ -112,9 +116,27 @@ pub fn text_report(r: &Report) -> String {
     let _ = writeln!(
         s,
         "{:<12} {:<6} {:>9} {:>5} {:>4} {:>6} {:>7} {:>8} {:>10} {:>8} {:>8} {:>5} {:>6}",
-        "layer", "kind", "shape", "lat", "II", "mults", "adders", "reg bits", "wmem bits", "LUT", "FF", "DSP", "BRAM18"
+        "layer",
+        "kind",
+        "shape",
+        "lat",
+        "II",
+        "mults",
+        "adders",
+        "reg bits",
+        "wmem bits",
+        "LUT",
+        "FF",
+        "DSP",
+        "BRAM18"
     );
-    let row = |s: &mut String, name: &str, kind: &str, shape: &str, lat: String, ii: String, e: &crate::rtl::estimate::Estimate| {
+    let row = |s: &mut String,
+               name: &str,
+               kind: &str,
+               shape: &str,
+               lat: String,
+               ii: String,
+               e: &crate::rtl::estimate::Estimate| {
         let _ = writeln!(
             s,
             "{name:<12} {kind:<6} {shape:>9} {lat:>5} {ii:>4} {:>6} {:>7} {:>8} {:>10} {:>8} {:>8} {:>5} {:>6}",
@@ -122,9 +144,25 @@ pub fn text_report(r: &Report) -> String {
         );
     };
     for l in r.layers {
-        row(&mut s, &l.name, &l.kind, &format!("{}x{}", l.n_in, l.n_out), l.latency.to_string(), l.ii.to_string(), &l.estimate);
+        row(
+            &mut s,
+            &l.name,
+            &l.kind,
+            &format!("{}x{}", l.n_in, l.n_out),
+            l.latency.to_string(),
+            l.ii.to_string(),
+            &l.estimate,
+        );
     }
-    row(&mut s, "total", "", "", r.latency_cycles.to_string(), r.ii_cycles.to_string(), &r.totals);
+    row(
+        &mut s,
+        "total",
+        "",
+        "",
+        r.latency_cycles.to_string(),
+        r.ii_cycles.to_string(),
+        &r.totals,
+    );
     let f = &r.board_fraction;
     let _ = writeln!(
         s,

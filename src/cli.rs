@@ -93,7 +93,13 @@ pub enum Command {
 
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Build { model, hw, output, tb_vectors, synth } => {
+        Command::Build {
+            model,
+            hw,
+            output,
+            tb_vectors,
+            synth,
+        } => {
             let out = crate::commands::build(&model, &hw, output, tb_vectors)?;
             if synth {
                 print!("{}", crate::synth::run(&out)?);
@@ -107,8 +113,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Predict { model, data } => {
             crate::commands::predict(&model, &data.input, &data.output)
         }
-        Command::Cosim { model, data, hw, vcd } => {
-            crate::commands::cosim(&model, &data.input, &data.output, &hw, vcd.as_deref())
-        }
+        Command::Cosim {
+            model,
+            data,
+            hw,
+            vcd,
+        } => crate::commands::cosim(&model, &data.input, &data.output, &hw, vcd.as_deref()),
     }
 }

@@ -1,9 +1,9 @@
 //! The subcommands, on top of [`driver`](crate::driver).
 
 use crate::cli::{HardwareArgs, ModelArgs};
-use crate::rtl::timing::Timing;
 use crate::diag::{Diagnostic, Error, Result};
 use crate::driver::{compile, write_dir_atomically, Compiled};
+use crate::rtl::timing::Timing;
 use std::path::{Path, PathBuf};
 
 fn compile_args(m: &ModelArgs) -> Result<Compiled> {
@@ -34,7 +34,12 @@ fn hardware(hw: &HardwareArgs) -> Result<(crate::flow::Board, Timing)> {
 }
 
 /// Returns the output folder.
-pub fn build(m: &ModelArgs, hw: &HardwareArgs, output: Option<PathBuf>, tb_vectors: usize) -> Result<PathBuf> {
+pub fn build(
+    m: &ModelArgs,
+    hw: &HardwareArgs,
+    output: Option<PathBuf>,
+    tb_vectors: usize,
+) -> Result<PathBuf> {
     let (board, timing) = hardware(hw)?;
     let target = hw.target.as_str();
     if tb_vectors == 0 {
@@ -74,7 +79,13 @@ pub fn predict(m: &ModelArgs, input: &Path, output: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn cosim(m: &ModelArgs, input: &Path, output: &Path, hw: &HardwareArgs, vcd: Option<&Path>) -> Result<()> {
+pub fn cosim(
+    m: &ModelArgs,
+    input: &Path,
+    output: &Path,
+    hw: &HardwareArgs,
+    vcd: Option<&Path>,
+) -> Result<()> {
     let (_, timing) = hardware(hw)?;
     let c = compile_args(m)?;
     let x = crate::npy::read_samples(input, &c.golden.input_shape)?;

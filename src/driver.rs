@@ -118,7 +118,13 @@ impl Compiled {
 
     /// The design pipelined for `timing`.
     pub fn design_for(&self, timing: &rtl::timing::Timing) -> Result<Design> {
-        rtl::generate(&self.golden, &self.top, &self.header(), &|l| self.origin(l), timing)
+        rtl::generate(
+            &self.golden,
+            &self.top,
+            &self.header(),
+            &|l| self.origin(l),
+            timing,
+        )
     }
 }
 

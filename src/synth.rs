@@ -27,8 +27,12 @@ pub fn parse_stat(text: &str) -> Measured {
     let mut m = Measured::default();
     for line in text.lines() {
         let mut it = line.split_whitespace();
-        let (Some(cell), Some(count)) = (it.next(), it.next()) else { continue };
-        let Ok(n) = count.parse::<u64>() else { continue };
+        let (Some(cell), Some(count)) = (it.next(), it.next()) else {
+            continue;
+        };
+        let Ok(n) = count.parse::<u64>() else {
+            continue;
+        };
         match cell {
             c if c.starts_with("LUT") && c.len() == 4 => m.luts += n,
             "FDRE" | "FDSE" | "FDCE" | "FDPE" => m.ffs += n,
@@ -36,7 +40,11 @@ pub fn parse_stat(text: &str) -> Measured {
             c if c.starts_with("DSP48") => m.dsps += n,
             "RAMB18E1" => m.bram18 += n,
             "RAMB36E1" => m.bram18 += 2 * n,
-            c if c.starts_with("RAM") && (c.contains('X') || c.starts_with("RAM32M") || c.starts_with("RAM64M")) => m.lutram += n,
+            c if c.starts_with("RAM")
+                && (c.contains('X') || c.starts_with("RAM32M") || c.starts_with("RAM64M")) =>
+            {
+                m.lutram += n
+            }
             _ => {}
         }
     }
@@ -65,24 +73,42 @@ pub fn run(out: &Path) -> Result<String> {
         )));
     }
     let report: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&report_path).map_err(|e| Error::file(&report_path, "a readable report", e.to_string()))?,
+        &std::fs::read_to_string(&report_path)
+            .map_err(|e| Error::file(&report_path, "a readable report", e.to_string()))?,
     )
     .map_err(|e| Error::file(&report_path, "rtlgen's report.json", e.to_string()))?;
-    let totals: Estimate = serde_json::from_value(report["totals"].clone())
-        .map_err(|e| Error::file(&report_path, "rtlgen's report.json with totals", e.to_string()))?;
+    let totals: Estimate = serde_json::from_value(report["totals"].clone()).map_err(|e| {
+        Error::file(
+            &report_path,
+            "rtlgen's report.json with totals",
+            e.to_string(),
+        )
+    })?;
     let yosys = std::env::var("RTLGEN_YOSYS").unwrap_or_else(|_| "yosys".into());
     let spinner = indicatif::ProgressBar::new_spinner();
-    spinner.set_message(format!("yosys synth_xilinx on {} (this takes a while for large designs)", out.display()));
+    spinner.set_message(format!(
+        "yosys synth_xilinx on {} (this takes a while for large designs)",
+        out.display()
+    ));
     spinner.enable_steady_tick(std::time::Duration::from_millis(200));
     let started = std::time::Instant::now();
-    let run = Command::new(&yosys).args(["-q", "-s", "synth_yosys.ys"]).current_dir(&fpga).output();
+    let run = Command::new(&yosys)
+        .args(["-q", "-s", "synth_yosys.ys"])
+        .current_dir(&fpga)
+        .output();
     spinner.finish_and_clear();
     let run = run.map_err(|e| Error::Tool(format!("could not run {yosys} ({e}); install Yosys (apt-get install yosys) or set RTLGEN_YOSYS")))?;
     if !run.status.success() {
-        return Err(Error::Tool(format!("yosys failed:\n{}", String::from_utf8_lossy(&run.stderr))));
+        return Err(Error::Tool(format!(
+            "yosys failed:\n{}",
+            String::from_utf8_lossy(&run.stderr)
+        )));
     }
     let seconds = started.elapsed().as_secs_f64();
-    let read = |name: &str| std::fs::read_to_string(fpga.join(name)).map_err(|e| Error::Tool(format!("yosys wrote no {name}: {e}")));
+    let read = |name: &str| {
+        std::fs::read_to_string(fpga.join(name))
+            .map_err(|e| Error::Tool(format!("yosys wrote no {name}: {e}")))
+    };
     let mut measured = parse_stat(&read("yosys_utilization.txt")?);
     measured.logic_depth = parse_depth(&read("yosys_depth.txt")?);
     let rows = [
@@ -92,14 +118,33 @@ pub fn run(out: &Path) -> Result<String> {
         ("DSP", totals.dsps, measured.dsps),
         ("BRAM18", totals.bram18, measured.bram18),
     ];
-    let mut table = format!("Yosys synth_xilinx of {} in {seconds:.0} s\n{:<8} {:>10} {:>10} {:>8}\n", out.display(), "resource", "estimate", "measured", "ratio");
+    let mut table = format!(
+        "Yosys synth_xilinx of {} in {seconds:.0} s\n{:<8} {:>10} {:>10} {:>8}\n",
+        out.display(),
+        "resource",
+        "estimate",
+        "measured",
+        "ratio"
+    );
     for (name, est, got) in rows {
-        let ratio = if est == 0 { "-".to_string() } else { format!("{:.2}", got as f64 / est as f64) };
+        let ratio = if est == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.2}", got as f64 / est as f64)
+        };
         table.push_str(&format!("{name:<8} {est:>10} {got:>10} {ratio:>8}\n"));
     }
-    table.push_str(&format!("logic depth (LUT and carry levels between registers): {}\n", measured.logic_depth.map_or("unknown".into(), |d| d.to_string())));
+    table.push_str(&format!(
+        "logic depth (LUT and carry levels between registers): {}\n",
+        measured
+            .logic_depth
+            .map_or("unknown".into(), |d| d.to_string())
+    ));
     let json = serde_json::json!({ "estimate": totals, "measured": measured, "seconds": seconds });
-    crate::driver::write_file_atomically(&out.join("synth.json"), (serde_json::to_string_pretty(&json).expect("json") + "\n").as_bytes())?;
+    crate::driver::write_file_atomically(
+        &out.join("synth.json"),
+        (serde_json::to_string_pretty(&json).expect("json") + "\n").as_bytes(),
+    )?;
     crate::driver::write_file_atomically(&out.join("synth.txt"), table.as_bytes())?;
     Ok(table)
 }
@@ -112,8 +157,14 @@ mod tests {
     fn parses_yosys_stat_and_ltp() {
         let stat = "   Number of cells:                132\n     CARRY4                         10\n     DSP48E1                         2\n     FDRE                           64\n     LUT2                           20\n     LUT6                            5\n     RAMB18E1                        1\n     RAMB36E1                        2\n     RAM64X1D                        4\n";
         let m = parse_stat(stat);
-        assert_eq!((m.luts, m.ffs, m.carry4, m.dsps, m.bram18, m.lutram), (25, 64, 10, 2, 5, 4));
-        assert_eq!(parse_depth("Longest topological path in t (length=17):\n"), Some(17));
+        assert_eq!(
+            (m.luts, m.ffs, m.carry4, m.dsps, m.bram18, m.lutram),
+            (25, 64, 10, 2, 5, 4)
+        );
+        assert_eq!(
+            parse_depth("Longest topological path in t (length=17):\n"),
+            Some(17)
+        );
         assert_eq!(parse_depth("nothing"), None);
     }
 }

@@ -12,14 +12,13 @@
 use super::builder::{ModuleBuilder, Signal};
 use super::cast::lower_cast;
 use super::netlist::*;
+use super::timing::Timing;
 use crate::analysis::accumulation::{bias_in_accum, AccumPlan};
 use crate::analysis::interval::Interval;
 use crate::diag::Result;
 use crate::fixed::{cast, FixedType};
 use crate::golden::DenseKernel;
-use super::timing::Timing;
 use std::collections::BTreeMap;
-
 
 /// A value in a sum: a net with its exact interval, or a constant.
 #[derive(Clone, Copy)]
@@ -51,7 +50,12 @@ pub(super) enum Sum {
 }
 
 /// Lowers a dense kernel whose input elements are `xs` (stage 0); returns one output per neuron.
-pub fn lower(b: &mut ModuleBuilder, layer: &DenseKernel, xs: &[Signal], timing: &Timing) -> Result<Vec<Out>> {
+pub fn lower(
+    b: &mut ModuleBuilder,
+    layer: &DenseKernel,
+    xs: &[Signal],
+    timing: &Timing,
+) -> Result<Vec<Out>> {
     let p = layer.precision;
     let x_ty = layer.x_ty;
     let f_prod = x_ty.frac_bits() + p.weight.frac_bits();
@@ -63,11 +67,24 @@ pub fn lower(b: &mut ModuleBuilder, layer: &DenseKernel, xs: &[Signal], timing: 
         for i in 0..layer.n_in {
             let w = layer.weights[[i, j]];
             if w != 0 {
-                products.push(product(b, &mut ext_cache, xs[i], i, j, w, &x_ty, f_prod, timing)?);
+                products.push(product(
+                    b,
+                    &mut ext_cache,
+                    xs[i],
+                    i,
+                    j,
+                    w,
+                    &x_ty,
+                    f_prod,
+                    timing,
+                    layer.settings.multiplier,
+                )?);
             }
         }
         let acc = match layer.plan {
-            AccumPlan::Exact => exact_sum(b, j, &products, b_acc, p.accum.frac_bits(), f_prod, timing)?,
+            AccumPlan::Exact => {
+                exact_sum(b, j, &products, b_acc, p.accum.frac_bits(), f_prod, timing)?
+            }
             AccumPlan::Wrap => {
                 let mut terms = vec![Term::Const(b_acc)];
                 for (k, (sig, _)) in products.iter().enumerate() {
@@ -119,7 +136,9 @@ fn product(
     w: i128,
     x_ty: &FixedType,
     f_prod: i32,
-    timing: &Timing,) -> Result<(Signal, Interval)> {
+    timing: &Timing,
+    style: crate::config::MultiplierStyle,
+) -> Result<(Signal, Interval)> {
     let range = Interval::of_type(x_ty)
         .scale(w)
         .expect("verified widths fit");
@@ -156,7 +175,11 @@ fn product(
                 s
             }
         };
-        b.wire(&name, width, true, Expr::MulConst(xe.net, w), 0)?
+        let net = b.wire(&name, width, true, Expr::MulConst(xe.net, w), 0)?;
+        let w_bits = Interval::point(w).signed_width();
+        let dsp = super::dense_tm::uses_dsp(style, x.width, w_bits);
+        b.attr(net, "use_dsp", if dsp { "yes" } else { "no" });
+        net
     };
     Ok((
         Signal {
@@ -193,7 +216,8 @@ fn exact_sum(
     b_acc: i128,
     f_acc: i32,
     f_prod: i32,
-    timing: &Timing,) -> Result<Sum> {
+    timing: &Timing,
+) -> Result<Sum> {
     if products.is_empty() {
         return Ok(Sum::Const(b_acc, f_acc));
     }
@@ -223,7 +247,14 @@ fn exact_sum(
         });
     }
     Ok(
-        match tree(b, j, terms, 1, &|range| (range.signed_width(), true), timing)? {
+        match tree(
+            b,
+            j,
+            terms,
+            1,
+            &|range| (range.signed_width(), true),
+            timing,
+        )? {
             Term::Const(c) => Sum::Const(c, fc),
             Term::Net { sig, .. } => Sum::Sig(sig),
         },
@@ -231,7 +262,13 @@ fn exact_sum(
 }
 
 /// Σ terms modulo 2^W of `accum`; the first term is the bias constant.
-fn wrap_sum(b: &mut ModuleBuilder, j: usize, terms: Vec<Term>, accum: &FixedType, timing: &Timing) -> Result<Sum> {
+fn wrap_sum(
+    b: &mut ModuleBuilder,
+    j: usize,
+    terms: Vec<Term>,
+    accum: &FixedType,
+    timing: &Timing,
+) -> Result<Sum> {
     let f = accum.frac_bits();
     let (w, signed) = (accum.width, accum.signed);
     Ok(match tree(b, j, terms, 2, &|_| (w, signed), timing)? {
@@ -251,7 +288,9 @@ pub(super) fn tree(
     timing: &Timing,
 ) -> Result<Term> {
     // Levels per stage from the widest adder, the root's.
-    let total = terms.iter().fold(Some(Interval::point(0)), |acc, t| acc.and_then(|a| a.add(t.range())));
+    let total = terms.iter().fold(Some(Interval::point(0)), |acc, t| {
+        acc.and_then(|a| a.add(t.range()))
+    });
     let widest = total.map_or(127, |r| shape(r).0);
     let adder = timing.adder_ns(widest);
     let per_stage = timing.per_stage(adder);
@@ -323,7 +362,8 @@ fn sequential_sum(
     products: &[(Signal, Interval)],
     b_acc: i128,
     accum: &FixedType,
-    timing: &Timing,) -> Result<Sum> {
+    timing: &Timing,
+) -> Result<Sum> {
     let link = timing.cast_ns(accum.width + 1);
     let links_per_stage = timing.per_stage(link);
     if !products.is_empty() {

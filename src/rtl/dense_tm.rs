@@ -21,13 +21,13 @@ use super::builder::{ModuleBuilder, Signal};
 use super::cast::lower_cast;
 use super::dense::{result, tree, Out, Sum, Term};
 use super::netlist::*;
+use super::timing::Timing;
 use crate::analysis::accumulation::{bias_in_accum, AccumPlan};
 use crate::analysis::interval::Interval;
 use crate::analysis::schedule::{schedule, Product};
 use crate::config::{MultiplierStyle, Strategy};
 use crate::diag::Result;
 use crate::golden::DenseKernel;
-use super::timing::Timing;
 use std::collections::BTreeMap;
 
 /// Operand width (bits) above which, on both operands, a multiplication is worth a DSP block
@@ -281,7 +281,11 @@ pub fn lower(
             b.attr(prod, "use_dsp", if dsp { "yes" } else { "no" });
             // Selection (a LUT level) and the multiplier: a DSP48E1, or a LUT array of
             // ⌈log2 Ww⌉ + 1 adder levels.
-            let mul_ns = if dsp { DSP_MULTIPLY_NS } else { (bits_for(ww as usize) + 1) as f64 * timing.adder_ns(pw) };
+            let mul_ns = if dsp {
+                DSP_MULTIPLY_NS
+            } else {
+                (bits_for(ww as usize) + 1) as f64 * timing.adder_ns(pw)
+            };
             b.stage_delay(timing.stage_ns(1, timing.model.lut_level_ns + mul_ns));
             let prod = Signal {
                 net: prod,
@@ -481,10 +485,22 @@ pub fn lower(
                         .map(|&(sig, range)| Term::Net { sig, range })
                         .collect();
                     let root = match layer.plan {
-                        AccumPlan::Exact => {
-                            tree(b, j, terms, done, &|range| (range.signed_width(), true), timing)?
-                        }
-                        _ => tree(b, j, terms, done, &|_| (p.accum.width, p.accum.signed), timing)?,
+                        AccumPlan::Exact => tree(
+                            b,
+                            j,
+                            terms,
+                            done,
+                            &|range| (range.signed_width(), true),
+                            timing,
+                        )?,
+                        _ => tree(
+                            b,
+                            j,
+                            terms,
+                            done,
+                            &|_| (p.accum.width, p.accum.signed),
+                            timing,
+                        )?,
                     };
                     match root {
                         Term::Net { sig, .. } => Sum::Sig(sig),

@@ -47,7 +47,9 @@ fn significant_width(m: &Module, id: NetId) -> u32 {
     let net = m.net(id);
     match &net.def {
         Def::Wire(Expr::Concat(parts)) => match parts.as_slice() {
-            [Part::Repeat { .. } | Part::Fill { .. }, Part::Bits { net, .. }] => significant_width(m, *net),
+            [Part::Repeat { .. } | Part::Fill { .. }, Part::Bits { net, .. }] => {
+                significant_width(m, *net)
+            }
             _ => net.width,
         },
         _ => net.width,
@@ -55,7 +57,12 @@ fn significant_width(m: &Module, id: NetId) -> u32 {
 }
 
 fn adder(width: u32) -> Estimate {
-    Estimate { adders: 1, luts: width as u64, carry4: width.div_ceil(4) as u64, ..Estimate::default() }
+    Estimate {
+        adders: 1,
+        luts: width as u64,
+        carry4: width.div_ceil(4) as u64,
+        ..Estimate::default()
+    }
 }
 
 pub fn estimate(m: &Module) -> Estimate {
@@ -110,7 +117,11 @@ pub fn estimate(m: &Module) -> Estimate {
     }
     for inst in &m.instances {
         if inst.module == "rtlgen_valid_pipe" {
-            let depth = inst.params.iter().find(|(k, _)| k == "DEPTH").map_or(0, |(_, v)| *v);
+            let depth = inst
+                .params
+                .iter()
+                .find(|(k, _)| k == "DEPTH")
+                .map_or(0, |(_, v)| *v);
             e.ffs += depth;
             e.register_bits += depth;
         }
@@ -127,7 +138,15 @@ mod tests {
     fn counts_adders_registers_and_constant_multipliers() {
         let mut b = ModuleBuilder::new("t");
         let x = b.input("x", 8);
-        let s = b.wire("s", 9, true, Expr::Add(Operand::Net(x), Operand::Const(3)), 0).unwrap();
+        let s = b
+            .wire(
+                "s",
+                9,
+                true,
+                Expr::Add(Operand::Net(x), Operand::Const(3)),
+                0,
+            )
+            .unwrap();
         // 7 = 8 − 1: two CSD digits, one adder.
         let p = b.wire("p", 12, true, Expr::MulConst(s, 7), 0).unwrap();
         let r = b.at(p, 1).unwrap();

@@ -10,8 +10,8 @@
 mod builder;
 mod cast;
 mod dense;
-pub mod estimate;
 pub mod dense_tm;
+pub mod estimate;
 mod netlist;
 mod relu;
 pub mod timing;
@@ -168,7 +168,10 @@ pub fn generate(
     for (name, text) in PRIMITIVES {
         files.push((name.to_string(), text.to_string()));
     }
-    let estimated_stage_ns = layers.iter().map(|l| l.estimated_stage_ns).fold(timing.model.register_ns, f64::max);
+    let estimated_stage_ns = layers
+        .iter()
+        .map(|l| l.estimated_stage_ns)
+        .fold(timing.model.register_ns, f64::max);
     Ok(Design {
         top: top.to_owned(),
         files,
@@ -244,7 +247,11 @@ fn layer_module(
                     .iter()
                     .filter(|w| w.unsigned_abs().is_power_of_two())
                     .count();
-                (dense::lower(&mut b, d, &xs, timing)?, nz.len() - shifts, shifts)
+                (
+                    dense::lower(&mut b, d, &xs, timing)?,
+                    nz.len() - shifts,
+                    shifts,
+                )
             };
             let info = LayerInfo {
                 name: d.name.clone(),

@@ -17,7 +17,11 @@ pub struct DelayModel {
 }
 
 /// Xilinx 7-series (Artix-7, Zynq-7000), speed grade −1.
-pub const XC7: DelayModel = DelayModel { register_ns: 0.9, lut_level_ns: 0.65, carry_per_bit_ns: 0.03 };
+pub const XC7: DelayModel = DelayModel {
+    register_ns: 0.9,
+    lut_level_ns: 0.65,
+    carry_per_bit_ns: 0.03,
+};
 
 /// A clock period and the delay model used to meet it.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -28,7 +32,10 @@ pub struct Timing {
 
 impl Timing {
     pub fn xc7(clock_period_ns: f64) -> Self {
-        Timing { clock_period_ns, model: XC7 }
+        Timing {
+            clock_period_ns,
+            model: XC7,
+        }
     }
 
     /// A W-bit addition (one LUT level and the carry chain).
@@ -61,7 +68,11 @@ mod tests {
         let (slow, fast) = (Timing::xc7(10.0), Timing::xc7(3.0));
         let a = slow.adder_ns(32);
         assert!(slow.per_stage(a) > fast.per_stage(a));
-        assert_eq!(Timing::xc7(0.5).per_stage(a), 1, "at least one operation per stage");
+        assert_eq!(
+            Timing::xc7(0.5).per_stage(a),
+            1,
+            "at least one operation per stage"
+        );
         assert!(slow.stage_ns(slow.per_stage(a), a) <= 10.0);
     }
 }
