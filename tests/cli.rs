@@ -157,7 +157,10 @@ fn build_writes_rtl_testbench_flow_scripts_and_report() {
         ["tiny", "tiny.onnx"],
         "no staging directories left behind"
     );
-    assert_eq!(entries(&out), ["fpga", "report.json", "rtl", "tb"]);
+    assert_eq!(
+        entries(&out),
+        ["fpga", "report.json", "report.txt", "rtl", "tb"]
+    );
 
     let rtl = entries(&out.join("rtl"));
     assert!(rtl.iter().all(|f| f.ends_with(".v")), "{rtl:?}");
@@ -436,9 +439,9 @@ fn output_into_a_foreign_directory_is_refused() {
 
 #[test]
 fn config_problems_found_late_leave_no_output() {
-    // A config that parses but fails in the passes (ReuseFactor 2).
+    // A config that parses but fails in the passes (a reuse factor beyond the layers' weights).
     let (dir, _) = setup();
-    std::fs::write(dir.path().join("rf.yml"), "Model:\n  ReuseFactor: 2\n").unwrap();
+    std::fs::write(dir.path().join("rf.yml"), "Model:\n  ReuseFactor: 100000\n").unwrap();
     let o = rtlgen(dir.path(), &["build", "tiny.onnx", "--config", "rf.yml"]);
     assert_user_error(&o);
     assert!(stderr(&o).contains("ReuseFactor"), "{}", stderr(&o));

@@ -406,7 +406,7 @@ fn every_problem_is_reported_together() {
     let bad_type = find(&d, "Model.Precision.default");
     assert!(bad_type.found.contains("ap_fixd<16,6>"), "{bad_type:?}");
     assert!(
-        bad_type.expected.contains("ap_fixed<W,I"),
+        bad_type.found.contains("ap_fixed<W,I") && bad_type.expected.contains("ap_fixed<16,6"),
         "valid spellings listed: {bad_type:?}"
     );
     let bad_mode = find(&d, "Model.Precision.result");
@@ -701,26 +701,30 @@ fn layer_type_sections_apply_by_hls4ml_class() {
 #[test]
 fn reuse_factor_strategy_and_io_stream_are_clear_user_errors() {
     let p = project();
-    let d = user_diags(p.compile("Model:\n  ReuseFactor: 2\n"));
+    // Any reuse factor up to a layer's number of weights is honoured; beyond it is an error
+    // giving the range, never a silent replacement.
+    let d = user_diags(p.compile("Model:\n  ReuseFactor: 100000\n"));
     assert_eq!(d.len(), 2, "one per Dense: {d:#?}");
     for layer in ["fc1", "fc2"] {
         let e = find(&d, layer);
         assert_eq!(e.subject, "ReuseFactor");
         assert!(
-            e.expected.starts_with('1') && e.expected.contains("not implemented"),
+            e.expected.starts_with("1 to ") && e.expected.contains("weights"),
             "{e:?}"
         );
-        assert_eq!(e.found, "2");
+        assert_eq!(e.found, "100000");
     }
+    p.compile("Model:\n  ReuseFactor: 2\n  Strategy: Resource\n")
+        .unwrap();
 
-    let d = user_diags(p.compile("LayerName:\n  fc2:\n    Strategy: Resource\n"));
+    let d = user_diags(p.compile("LayerName:\n  fc2:\n    Strategy: Resource_Unrolled\n"));
     assert_eq!(d.len(), 1, "{d:#?}");
     assert_eq!(
         (d[0].location.as_str(), d[0].subject.as_str()),
         ("fc2", "Strategy")
     );
     assert!(
-        d[0].expected.contains("Latency") && d[0].found.contains("Resource"),
+        d[0].expected.contains("Latency or Resource") && d[0].found.contains("ResourceUnrolled"),
         "{:?}",
         d[0]
     );
@@ -738,7 +742,7 @@ fn reuse_factor_strategy_and_io_stream_are_clear_user_errors() {
 
     // All at once.
     let d = user_diags(p.compile(
-        "IOType: io_stream\nHLSConfig:\n  Model:\n    ReuseFactor: 4\n    Strategy: resource\n",
+        "IOType: io_stream\nHLSConfig:\n  Model:\n    ReuseFactor: 100000\n    Strategy: da\n",
     ));
     assert_eq!(d.len(), 5, "{d:#?}");
 
