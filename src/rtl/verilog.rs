@@ -485,25 +485,12 @@ pub fn print(m: &Module, header: &[String]) -> Result<String> {
                     );
                 }
             }
-            Def::Reg(d) => {
-                let src = m.net(*d);
-                if src.width != net.width || src.signed != net.signed {
-                    return Err(Error::Internal(format!(
-                        "register '{}' loads a different-width net",
-                        net.name
-                    )));
-                }
-                if !is_port(i) {
-                    waive(
-                        &mut out,
-                        "    ",
-                        &format!("{};{note}", decl(net, "reg ")),
-                        i,
-                    );
-                }
-                regs.push(format!("        {} <= {};", net.name, p.name(*d)));
-            }
-            Def::RegCtl { d, en, reset } => {
+            Def::Reg(_) | Def::RegCtl { .. } => {
+                let (d, en, reset) = match &net.def {
+                    Def::RegCtl { d, en, reset } => (d, *en, *reset),
+                    Def::Reg(d) => (d, None, None),
+                    _ => unreachable!("matched above"),
+                };
                 let src = m.net(*d);
                 if src.width != net.width || src.signed != net.signed {
                     return Err(Error::Internal(format!(
@@ -520,14 +507,14 @@ pub fn print(m: &Module, header: &[String]) -> Result<String> {
                     );
                 }
                 let load = match en {
-                    Some(e) => format!("if ({}) {} <= {};", p.one_bit(*e)?, net.name, src.name),
+                    Some(e) => format!("if ({}) {} <= {};", p.one_bit(e)?, net.name, src.name),
                     None => format!("{} <= {};", net.name, src.name),
                 };
                 regs.push(match reset {
                     Some(v) => format!(
                         "        if (rst) {} <= {}; else {load}",
                         net.name,
-                        literal(*v, net.width, net.signed)
+                        literal(v, net.width, net.signed)
                     ),
                     None => format!("        {load}"),
                 });
