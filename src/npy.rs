@@ -39,11 +39,11 @@ pub fn read_samples(path: &Path, sample_shape: &[usize]) -> Result<Array2<f64>> 
     let n = shape[0];
     let per: usize = sample_shape.iter().product();
     let standard = array.as_standard_layout().to_owned();
-    Ok(standard
+    standard
         .into_shape_with_order((n, per))
         .map_err(|e| Error::Internal(e.to_string()))?
         .into_dimensionality::<Ix2>()
-        .map_err(|e| Error::Internal(e.to_string()))?)
+        .map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// Writes a float64 array atomically (no partial file on failure).

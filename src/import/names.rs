@@ -16,7 +16,7 @@ pub fn identifier(text: &str, fallback: &str) -> String {
         return fallback.to_owned();
     }
     if id.starts_with(|c: char| c.is_ascii_digit()) {
-        id.insert_str(0, "n");
+        id.insert(0, 'n');
     }
     id
 }

@@ -111,7 +111,7 @@ pub fn reshape(ctx: &NodeCtx) -> Outcome {
             Some(rest.iter().map(|&d| d as usize).collect())
         }
         (Some(&b), 1)
-            if (b == 0 || b > 0)
+            if b >= 0
                 && known > 0
                 && n % known as usize == 0
                 && rest.iter().all(|&d| d > 0 || d == -1) =>
