@@ -23,8 +23,16 @@ pub struct ModelArgs {
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Print the IR after the named pass to stderr.
-    #[arg(long, value_name = "PASS")]
+    #[arg(long, value_name = "PASS", long_help = dump_help())]
     pub dump_ir_after: Option<String>,
+}
+
+/// The `--dump-ir-after` help, listing the passes from the registry.
+fn dump_help() -> String {
+    format!(
+        "Print the IR after the named pass to stderr. The passes, in order:\n{}",
+        crate::passes::registry::describe()
+    )
 }
 
 #[derive(clap::Args, Debug)]

@@ -174,11 +174,6 @@ impl FixedType {
             (self.overflow, self.sat_bits)
         }
     }
-
-    /// The same type with default modes: what a value of this type is, stripped of how it is made.
-    pub fn storage(&self) -> (u32, i32, bool) {
-        (self.width, self.frac_bits(), self.signed)
-    }
 }
 
 impl fmt::Display for FixedType {

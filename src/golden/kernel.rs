@@ -145,17 +145,6 @@ impl GoldenModel {
             .fold(x.to_vec(), |v, layer| layer.run(&v))
     }
 
-    /// Runs one sample and keeps every layer's output.
-    pub fn trace(&self, x: &[i128]) -> Vec<Vec<i128>> {
-        let mut outs = Vec::with_capacity(self.layers.len());
-        let mut v = x.to_vec();
-        for layer in &self.layers {
-            v = layer.run(&v);
-            outs.push(v.clone());
-        }
-        outs
-    }
-
     /// Converts a batch `(N, n_in)` of floats, runs it on every core, returns output mantissas `(N, n_out)`.
     pub fn run_batch(&self, x: ArrayView2<f64>) -> Result<Array2<i128>> {
         let n = x.nrows();
