@@ -191,69 +191,8 @@ impl ModuleBuilder {
         Ok(cur)
     }
 
-    fn operand(&mut self, o: Operand, stage: u32) -> Result<Operand> {
-        Ok(match o {
-            Operand::Net(n) => Operand::Net(self.at(n, stage)?),
-            c => c,
-        })
-    }
-
     fn retime(&mut self, e: Expr, s: u32) -> Result<Expr> {
-        Ok(match e {
-            Expr::Copy(a) => Expr::Copy(self.operand(a, s)?),
-            Expr::Concat(parts) => Expr::Concat(
-                parts
-                    .into_iter()
-                    .map(|p| {
-                        Ok(match p {
-                            Part::Bits { net, hi, lo } => Part::Bits {
-                                net: self.at(net, s)?,
-                                hi,
-                                lo,
-                            },
-                            Part::Repeat { net, bit, count } => Part::Repeat {
-                                net: self.at(net, s)?,
-                                bit,
-                                count,
-                            },
-                            f => f,
-                        })
-                    })
-                    .collect::<Result<_>>()?,
-            ),
-            Expr::Add(a, b) => Expr::Add(self.operand(a, s)?, self.operand(b, s)?),
-            Expr::Sub(a, b) => Expr::Sub(self.operand(a, s)?, self.operand(b, s)?),
-            Expr::MulConst(a, c) => Expr::MulConst(self.at(a, s)?, c),
-            Expr::Mul(a, c) => Expr::Mul(self.at(a, s)?, self.at(c, s)?),
-            Expr::Cmp(op, a, c) => Expr::Cmp(op, self.at(a, s)?, c),
-            Expr::Mux(c, a, b) => {
-                Expr::Mux(self.at(c, s)?, self.operand(a, s)?, self.operand(b, s)?)
-            }
-            Expr::And(v) => Expr::And(
-                v.into_iter()
-                    .map(|n| self.at(n, s))
-                    .collect::<Result<_>>()?,
-            ),
-            Expr::Or(v) => Expr::Or(
-                v.into_iter()
-                    .map(|n| self.at(n, s))
-                    .collect::<Result<_>>()?,
-            ),
-            Expr::Not(a) => Expr::Not(self.at(a, s)?),
-            Expr::ReduceOr { net, hi, lo } => Expr::ReduceOr {
-                net: self.at(net, s)?,
-                hi,
-                lo,
-            },
-            Expr::Case { sel, arms, default } => Expr::Case {
-                sel: self.at(sel, s)?,
-                arms: arms
-                    .into_iter()
-                    .map(|(k, o)| Ok((k, self.operand(o, s)?)))
-                    .collect::<Result<_>>()?,
-                default: self.operand(default, s)?,
-            },
-        })
+        e.try_map_nets(&mut |n| self.at(n, s))
     }
 
     // ---- value-level helpers used by lowering -------------------------------------------------

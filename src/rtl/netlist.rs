@@ -68,6 +68,67 @@ pub enum Expr {
     },
 }
 
+impl Expr {
+    /// The same expression with every net it reads replaced by `f(net)`; the one traversal that
+    /// retiming and renumbering share.
+    pub fn try_map_nets<E>(self, f: &mut dyn FnMut(NetId) -> Result<NetId, E>) -> Result<Expr, E> {
+        fn operand<E>(
+            o: Operand,
+            f: &mut dyn FnMut(NetId) -> Result<NetId, E>,
+        ) -> Result<Operand, E> {
+            Ok(match o {
+                Operand::Net(n) => Operand::Net(f(n)?),
+                c => c,
+            })
+        }
+        Ok(match self {
+            Expr::Copy(a) => Expr::Copy(operand(a, f)?),
+            Expr::Concat(parts) => Expr::Concat(
+                parts
+                    .into_iter()
+                    .map(|p| {
+                        Ok(match p {
+                            Part::Bits { net, hi, lo } => Part::Bits {
+                                net: f(net)?,
+                                hi,
+                                lo,
+                            },
+                            Part::Repeat { net, bit, count } => Part::Repeat {
+                                net: f(net)?,
+                                bit,
+                                count,
+                            },
+                            other => other,
+                        })
+                    })
+                    .collect::<Result<_, E>>()?,
+            ),
+            Expr::Add(a, b) => Expr::Add(operand(a, f)?, operand(b, f)?),
+            Expr::Sub(a, b) => Expr::Sub(operand(a, f)?, operand(b, f)?),
+            Expr::Mul(a, b) => Expr::Mul(f(a)?, f(b)?),
+            Expr::MulConst(a, c) => Expr::MulConst(f(a)?, c),
+            Expr::Cmp(op, a, c) => Expr::Cmp(op, f(a)?, c),
+            Expr::Mux(c, a, b) => Expr::Mux(f(c)?, operand(a, f)?, operand(b, f)?),
+            Expr::And(v) => Expr::And(v.into_iter().map(&mut *f).collect::<Result<_, E>>()?),
+            Expr::Or(v) => Expr::Or(v.into_iter().map(&mut *f).collect::<Result<_, E>>()?),
+            Expr::Not(a) => Expr::Not(f(a)?),
+            Expr::ReduceOr { net, hi, lo } => Expr::ReduceOr {
+                net: f(net)?,
+                hi,
+                lo,
+            },
+            Expr::Case { sel, arms, default } => Expr::Case {
+                sel: f(sel)?,
+                arms: arms
+                    .into_iter()
+                    .map(|(k, o)| Ok((k, operand(o, f)?)))
+                    .collect::<Result<_, E>>()?,
+                default: operand(default, f)?,
+            },
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Def {
     /// A module input port.

@@ -113,11 +113,6 @@ fn reads(def: &Def, f: &mut dyn FnMut(NetId, Option<(u32, u32)>)) {
 }
 
 fn remap(def: &mut Def, re: &dyn Fn(NetId) -> NetId) {
-    let op = |o: &mut Operand| {
-        if let Operand::Net(n) = o {
-            *n = re(*n)
-        }
-    };
     match def {
         Def::Input | Def::Instance => {}
         Def::Reg(d) => *d = re(*d),
@@ -128,38 +123,11 @@ fn remap(def: &mut Def, re: &dyn Fn(NetId) -> NetId) {
                 *e = re(*e)
             }
         }
-        Def::Wire(e) => match e {
-            Expr::Copy(a) => op(a),
-            Expr::Concat(parts) => {
-                for p in parts {
-                    match p {
-                        Part::Bits { net, .. } | Part::Repeat { net, .. } => *net = re(*net),
-                        Part::Fill { .. } | Part::Const { .. } => {}
-                    }
-                }
-            }
-            Expr::Add(a, b) | Expr::Sub(a, b) => {
-                op(a);
-                op(b)
-            }
-            Expr::Mux(c, a, b) => {
-                *c = re(*c);
-                op(a);
-                op(b)
-            }
-            Expr::MulConst(n, _) | Expr::Cmp(_, n, _) | Expr::Not(n) => *n = re(*n),
-            Expr::Mul(a, b) => {
-                *a = re(*a);
-                *b = re(*b)
-            }
-            Expr::And(v) | Expr::Or(v) => v.iter_mut().for_each(|n| *n = re(*n)),
-            Expr::ReduceOr { net, .. } => *net = re(*net),
-            Expr::Case { sel, arms, default } => {
-                *sel = re(*sel);
-                arms.iter_mut().for_each(|(_, o)| op(o));
-                op(default)
-            }
-        },
+        Def::Wire(e) => {
+            let old = std::mem::replace(e, Expr::Copy(Operand::Const(0)));
+            let Ok(new) = old.try_map_nets::<std::convert::Infallible>(&mut |n| Ok(re(n)));
+            *e = new;
+        }
     }
 }
 
