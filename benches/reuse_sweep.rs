@@ -1,6 +1,8 @@
 //! Benchmark (not a timed test): sweeps the reuse factor of the bundled 16-64-32-32-5 network at
-//! ap_fixed<16,6> and with 8-bit weights, synthesizes each design with Yosys (`rtlgen synth`),
-//! and prints a Markdown table of latency, II, and estimated vs measured LUT/FF/DSP/BRAM.
+//! ap_fixed<16,6> with DSP multipliers (`Multiplier: dsp`) and with 8-bit weights on LUT
+//! multipliers (`Multiplier: auto`, as an 8-bit weight is not worth a DSP), synthesizes each
+//! design with Yosys (`rtlgen synth`), and prints a Markdown table of latency, II, and estimated
+//! vs measured LUT/FF/DSP/BRAM.
 //! Run: `cargo bench --bench reuse_sweep` (takes tens of minutes; set RTLGEN_SWEEP to a
 //! comma-separated list of reuse factors to run fewer).
 
@@ -15,17 +17,17 @@ fn main() {
         .map(|s| s.trim().parse().expect("RTLGEN_SWEEP lists integers"))
         .collect();
     let work = tempfile::tempdir().unwrap();
-    println!("| weights | R | latency | II | LUT est. | LUT Yosys | FF est. | FF Yosys | DSP est. | DSP Yosys | BRAM18 est. | BRAM18 Yosys | Yosys s |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for (label, weight) in [
-        ("ap_fixed<16,6>", "ap_fixed<16,6>"),
-        ("8-bit ap_fixed<8,1>", "ap_fixed<8,1>"),
+    println!("| weights | multipliers | R | latency | II | LUT est. | LUT Yosys | FF est. | FF Yosys | DSP est. | DSP Yosys | BRAM18 est. | BRAM18 Yosys | Yosys s |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (label, weight, multiplier) in [
+        ("ap_fixed<16,6>", "ap_fixed<16,6>", "dsp"),
+        ("8-bit ap_fixed<8,1>", "ap_fixed<8,1>", "auto"),
     ] {
         for &r in &reuse {
             let config = work.path().join(format!("r{r}.json"));
             let cfg = serde_json::json!({
                 "Model": {"Precision": "ap_fixed<16,6>", "ReuseFactor": r, "Strategy": if r == 1 { "Latency" } else { "Resource" }},
-                "LayerType": {"Dense": {"Precision": {"weight": weight}}}
+                "LayerType": {"Dense": {"Precision": {"weight": weight}, "Multiplier": multiplier}}
             });
             std::fs::write(&config, cfg.to_string()).unwrap();
             let c = rtlgen::driver::compile(&model, Some(&config), None).unwrap();
@@ -43,7 +45,7 @@ fn main() {
             let (e, m) = (&s["estimate"], &s["measured"]);
             let lut_m = m["luts"].as_u64().unwrap() + m["lutram"].as_u64().unwrap();
             println!(
-                "| {label} | {r} | {} | {} | {} | {lut_m} | {} | {} | {} | {} | {} | {} | {:.0} |",
+                "| {label} | {multiplier} | {r} | {} | {} | {} | {lut_m} | {} | {} | {} | {} | {} | {} | {:.0} |",
                 d.latency,
                 d.ii,
                 e["luts"],

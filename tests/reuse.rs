@@ -17,37 +17,95 @@ struct Layer {
     strategy: &'static str,
 }
 
-/// Builds a chain of Dense+ReLU layers from `n_in` inputs; weights are zero with probability
-/// `sparsity` and otherwise at least 1/8 in magnitude, so they never quantize to zero and the
-/// non-zero count is known here. Returns the compiled model and each layer's weight count.
+/// How the weights of a test model are drawn.
+#[derive(Clone, Copy)]
+struct Weights {
+    /// Probability of a zero weight.
+    zeros: f64,
+    /// Probability that a non-zero weight is ±2^-k (k in 0..=5).
+    powers_of_two: f64,
+}
+
+const DENSE: Weights = Weights {
+    zeros: 0.0,
+    powers_of_two: 0.0,
+};
+
+fn sparse(zeros: f64) -> Weights {
+    Weights {
+        zeros,
+        powers_of_two: 0.0,
+    }
+}
+
+/// Non-zero weights of one output: how many are ±2^k and how many are not.
+#[derive(Clone, Copy)]
+struct Counts {
+    general: usize,
+    powers_of_two: usize,
+}
+
+impl Counts {
+    fn nnz(&self) -> usize {
+        self.general + self.powers_of_two
+    }
+}
+
+/// Builds a chain of Dense+ReLU layers from `n_in` inputs. Every weight is exact in
+/// ap_fixed<16,6>: zero, ±2^-k, or ±m/1024 with 128 < m < 1024 not a power of two, so the
+/// counts of each kind are known here. Returns the compiled model and, per layer, each output's
+/// counts.
 fn model(
     n_in: usize,
     layers: &[Layer],
-    sparsity: f64,
+    weights: Weights,
     accum: Option<&str>,
     seed: u64,
-) -> (rtlgen::driver::Compiled, Vec<Vec<usize>>, tempfile::TempDir) {
+) -> (
+    rtlgen::driver::Compiled,
+    Vec<Vec<Counts>>,
+    tempfile::TempDir,
+) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut width = n_in;
     let mut specs = Vec::new();
-    let mut nnz_per_output = Vec::new();
+    let mut counts = Vec::new();
     let mut names = serde_json::Map::new();
     for (k, l) in layers.iter().enumerate() {
         let w = Array2::from_shape_fn((l.n_out, width), |_| {
-            if rng.random_bool(sparsity) {
-                0.0
+            if rng.random_bool(weights.zeros) {
+                return 0.0;
+            }
+            let magnitude = if rng.random_bool(weights.powers_of_two) {
+                0.5f32.powi(rng.random_range(0..=5))
             } else {
-                let m: f32 = rng.random_range(0.125..1.0);
-                if rng.random_bool(0.5) {
-                    m
-                } else {
-                    -m
-                }
+                let m = loop {
+                    let m: u32 = rng.random_range(129..1024);
+                    if !m.is_power_of_two() {
+                        break m;
+                    }
+                };
+                m as f32 / 1024.0
+            };
+            if rng.random_bool(0.5) {
+                magnitude
+            } else {
+                -magnitude
             }
         });
-        nnz_per_output.push(
+        counts.push(
             (0..l.n_out)
-                .map(|j| w.row(j).iter().filter(|&&v| v != 0.0).count())
+                .map(|j| {
+                    let nz: Vec<f32> = w.row(j).iter().copied().filter(|&v| v != 0.0).collect();
+                    let powers_of_two = nz
+                        .iter()
+                        .filter(|v| ((v.abs() * 1024.0) as u32).is_power_of_two())
+                        .count();
+                    Counts {
+                        general: nz.len() - powers_of_two,
+                        powers_of_two,
+                    }
+                })
                 .collect(),
         );
         let name = format!("fc{}", k + 1);
@@ -75,46 +133,64 @@ fn model(
     )
     .unwrap();
     let c = rtlgen::driver::compile(&mpath, Some(&cpath), None).unwrap();
-    (c, nnz_per_output, dir)
+    (c, counts, dir)
 }
 
 /// Co-simulates, and checks the report: each layer's II is its R, the model's II the largest,
-/// and the multipliers are ⌈nnz / R⌉ (or Σ ⌈nnz_j / R⌉ when `sequential`).
+/// and the multipliers are ⌈nnz / R⌉ (or Σ ⌈nnz_j / R⌉ when `sequential`). In the Latency
+/// strategy products by ±2^k fill shifter lanes after the others, so an order-free layer has
+/// ⌈general / R⌉ multipliers and ⌈nnz / R⌉ − ⌈general / R⌉ shifters.
 fn check(
     n_in: usize,
     layers: &[Layer],
-    sparsity: f64,
+    weights: Weights,
     accum: Option<&str>,
     sequential: bool,
     seed: u64,
 ) {
     require_tool("verilator");
-    let (c, nnz, _dir) = model(n_in, layers, sparsity, accum, seed);
+    let (c, counts, _dir) = model(n_in, layers, weights, accum, seed);
     let design = c.design().unwrap();
-    for ((info, l), nnz) in design
+    for ((info, l), counts) in design
         .layers
         .iter()
         .filter(|i| i.kind == "Dense")
         .zip(layers)
-        .zip(&nnz)
+        .zip(&counts)
     {
         assert_eq!(info.ii as usize, l.reuse, "{}: II", info.name);
-        let total: usize = nnz.iter().sum();
-        if l.reuse > 1 {
-            let expected = if sequential {
-                nnz.iter().map(|n| n.div_ceil(l.reuse)).sum()
-            } else {
-                total.div_ceil(l.reuse)
+        let r = l.reuse;
+        let nnz: usize = counts.iter().map(Counts::nnz).sum();
+        let general: usize = counts.iter().map(|c| c.general).sum();
+        if r > 1 {
+            let (multipliers, shifters) = match (sequential, l.strategy) {
+                (true, _) => (counts.iter().map(|c| c.nnz().div_ceil(r)).sum(), None),
+                (false, "Latency") => (
+                    general.div_ceil(r),
+                    Some(nnz.div_ceil(r) - general.div_ceil(r)),
+                ),
+                (false, _) => (nnz.div_ceil(r), Some(0)),
             };
-            assert_eq!(
-                info.multipliers, expected,
-                "{} at R = {}: multipliers",
-                info.name, l.reuse
-            );
+            if let Some(shifters) = shifters {
+                assert_eq!(
+                    info.multipliers, multipliers,
+                    "{} at R = {r}: multipliers",
+                    info.name
+                );
+                assert_eq!(info.shifts, shifters, "{} at R = {r}: shifters", info.name);
+            } else {
+                // Sequential lanes keep input order: a slot shifts only if all its weights do.
+                assert_eq!(
+                    info.multipliers + info.shifts,
+                    multipliers,
+                    "{} at R = {r}: multipliers and shifters",
+                    info.name
+                );
+            }
         }
         assert_eq!(
             info.zero_weights,
-            nnz.len() * info.n_in - total,
+            counts.len() * info.n_in - nnz,
             "{}: zero weights removed",
             info.name
         );
@@ -157,7 +233,7 @@ fn small_reuse_factors_both_strategies() {
     check(
         6,
         &layers(&[(5, 2, "Latency"), (4, 3, "Resource"), (3, 4, "Latency")]),
-        0.0,
+        DENSE,
         None,
         false,
         1,
@@ -165,7 +241,7 @@ fn small_reuse_factors_both_strategies() {
     check(
         6,
         &layers(&[(5, 3, "Resource"), (4, 2, "Latency"), (3, 2, "Resource")]),
-        0.0,
+        DENSE,
         None,
         false,
         2,
@@ -178,7 +254,7 @@ fn reuse_factor_n_in_n_out_and_all_products() {
     check(
         6,
         &layers(&[(5, 6, "Latency"), (4, 4, "Resource"), (3, 12, "Latency")]),
-        0.0,
+        DENSE,
         None,
         false,
         3,
@@ -186,7 +262,7 @@ fn reuse_factor_n_in_n_out_and_all_products() {
     check(
         6,
         &layers(&[(5, 5, "Resource"), (4, 20, "Latency"), (3, 3, "Resource")]),
-        0.0,
+        DENSE,
         None,
         false,
         4,
@@ -194,7 +270,7 @@ fn reuse_factor_n_in_n_out_and_all_products() {
     check(
         6,
         &layers(&[(5, 30, "Resource"), (4, 5, "Resource"), (3, 4, "Resource")]),
-        0.0,
+        DENSE,
         None,
         false,
         5,
@@ -206,7 +282,7 @@ fn reuse_factors_that_do_not_divide_the_work() {
     check(
         6,
         &layers(&[(5, 7, "Latency"), (4, 9, "Resource"), (3, 11, "Latency")]),
-        0.0,
+        DENSE,
         None,
         false,
         6,
@@ -214,7 +290,7 @@ fn reuse_factors_that_do_not_divide_the_work() {
     check(
         6,
         &layers(&[(5, 13, "Resource"), (4, 17, "Latency"), (3, 5, "Resource")]),
-        0.0,
+        DENSE,
         None,
         false,
         7,
@@ -226,7 +302,7 @@ fn pruned_layers_use_proportionally_fewer_multipliers() {
     check(
         8,
         &layers(&[(6, 3, "Latency"), (5, 4, "Resource"), (3, 1, "Latency")]),
-        0.5,
+        sparse(0.5),
         None,
         false,
         8,
@@ -234,7 +310,7 @@ fn pruned_layers_use_proportionally_fewer_multipliers() {
     check(
         8,
         &layers(&[(6, 2, "Resource"), (5, 3, "Latency"), (3, 2, "Resource")]),
-        0.9,
+        sparse(0.9),
         None,
         false,
         9,
@@ -249,7 +325,7 @@ fn saturating_accumulator_keeps_hls4ml_order_at_any_reuse_factor() {
     check(
         6,
         &layers(&[(5, 2, "Latency"), (4, 3, "Resource"), (3, 4, "Latency")]),
-        0.0,
+        DENSE,
         accum,
         true,
         10,
@@ -257,7 +333,7 @@ fn saturating_accumulator_keeps_hls4ml_order_at_any_reuse_factor() {
     check(
         6,
         &layers(&[(5, 7, "Resource"), (4, 20, "Latency"), (3, 5, "Resource")]),
-        0.3,
+        sparse(0.3),
         accum,
         true,
         11,
@@ -270,7 +346,7 @@ fn generated_testbench_feeds_inputs_at_the_models_ii() {
     let (c, _, dir) = model(
         6,
         &layers(&[(5, 3, "Resource"), (4, 2, "Latency"), (3, 1, "Latency")]),
-        0.2,
+        sparse(0.2),
         None,
         12,
     );
@@ -285,4 +361,37 @@ fn generated_testbench_feeds_inputs_at_the_models_ii() {
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["ii_cycles"], 3);
     assert_testbench_passes(&out, "run_icarus.sh", 200);
+}
+
+#[test]
+fn powers_of_two_become_shifters_in_the_latency_strategy() {
+    let weights = Weights {
+        zeros: 0.2,
+        powers_of_two: 0.6,
+    };
+    check(
+        8,
+        &layers(&[(6, 3, "Latency"), (5, 4, "Latency"), (3, 2, "Resource")]),
+        weights,
+        None,
+        false,
+        13,
+    );
+    // Exact accumulation (a wide accumulator) and hls4ml's order (a saturating one).
+    check(
+        8,
+        &layers(&[(6, 5, "Latency"), (5, 2, "Latency"), (3, 7, "Latency")]),
+        weights,
+        Some("ap_fixed<40,20>"),
+        false,
+        14,
+    );
+    check(
+        8,
+        &layers(&[(6, 2, "Latency"), (5, 3, "Latency"), (3, 4, "Latency")]),
+        weights,
+        Some("ap_fixed<10,3,AP_RND,AP_SAT>"),
+        true,
+        15,
+    );
 }

@@ -6,12 +6,17 @@
 //! each of up to R cycles, computes `width` products of one output and adds them to the lane's
 //! running sum. A lane's cycles form *segments*, runs of cycles working on the same output.
 //! * Exact and Wrap accumulation plans (order-free): lanes of width 1, each taking up to R
-//!   consecutive products, so the layer uses exactly ⌈nnz / R⌉ multipliers. An output split over
-//!   several lanes is the sum of its segments; R that does not divide nnz leaves idle slots in
-//!   the last lane.
+//!   consecutive products, so the layer uses exactly ⌈nnz / R⌉ multiplier slots. An output split
+//!   over several lanes is the sum of its segments; R that does not divide nnz leaves idle slots
+//!   in the last lane. With `prefer_shifts`, products by ±2^k are ordered after all others, so
+//!   they fill lanes of their own.
 //! * Sequential plan (a saturating accumulator that can overflow; the order of hls4ml's loop
 //!   matters): one lane per output, of width ⌈nnz_j / R⌉, chaining its products in input order,
 //!   so each output is one segment and the cast-after-every-add order is kept exactly.
+//!
+//! A *slot* (one multiplier position of a lane, over its cycles) whose products are all by ±2^k
+//! is a *shifter* when `prefer_shifts` is set: it selects a shifted input and needs no
+//! multiplier. Every other slot is a multiplier.
 
 use super::accumulation::AccumPlan;
 use ndarray::ArrayView2;
@@ -65,12 +70,46 @@ impl Lane {
 pub struct Schedule {
     pub reuse_factor: usize,
     pub lanes: Vec<Lane>,
+    pub prefer_shifts: bool,
 }
 
 impl Schedule {
+    /// The products of slot `t` of `lane`, by cycle (`None` where the slot idles).
+    pub fn slot(&self, lane: &Lane, t: usize) -> Vec<Option<Product>> {
+        (0..self.reuse_factor)
+            .map(|k| lane.cycles.get(k).and_then(|c| c.get(t).copied()))
+            .collect()
+    }
+
+    /// Whether slot `t` of `lane` is a shifter (every product by ±2^k, and shifts preferred).
+    pub fn is_shifter(&self, lane: &Lane, t: usize) -> bool {
+        self.prefer_shifts
+            && self
+                .slot(lane, t)
+                .iter()
+                .flatten()
+                .all(|q| q.w.unsigned_abs().is_power_of_two())
+    }
+
+    fn count_slots(&self, shifters: bool) -> usize {
+        self.lanes
+            .iter()
+            .map(|l| {
+                (0..l.width)
+                    .filter(|&t| self.is_shifter(l, t) == shifters)
+                    .count()
+            })
+            .sum()
+    }
+
     /// Multipliers used (each used up to R times per input).
     pub fn multipliers(&self) -> usize {
-        self.lanes.iter().map(|l| l.width).sum()
+        self.count_slots(false)
+    }
+
+    /// Shifters used in place of multipliers.
+    pub fn shifters(&self) -> usize {
+        self.count_slots(true)
     }
 
     /// Every lane's segments, with `starts_output` set on the segment holding each output's
@@ -91,7 +130,12 @@ impl Schedule {
 }
 
 /// The schedule of a `(n_in, n_out)` weight matrix at reuse factor `r ≥ 1`.
-pub fn schedule(weights: ArrayView2<i128>, r: usize, plan: AccumPlan) -> Schedule {
+pub fn schedule(
+    weights: ArrayView2<i128>,
+    r: usize,
+    plan: AccumPlan,
+    prefer_shifts: bool,
+) -> Schedule {
     let (n_in, n_out) = weights.dim();
     let per_output: Vec<Vec<Product>> = (0..n_out)
         .map(|j| {
@@ -118,7 +162,11 @@ pub fn schedule(weights: ArrayView2<i128>, r: usize, plan: AccumPlan) -> Schedul
             })
             .collect(),
         AccumPlan::Exact | AccumPlan::Wrap => {
-            let all: Vec<Product> = per_output.into_iter().flatten().collect();
+            let (shifts, general): (Vec<Product>, Vec<Product>) = per_output
+                .into_iter()
+                .flatten()
+                .partition(|p| prefer_shifts && p.w.unsigned_abs().is_power_of_two());
+            let all: Vec<Product> = general.into_iter().chain(shifts).collect();
             all.chunks(r)
                 .map(|chunk| Lane {
                     width: 1,
@@ -130,6 +178,7 @@ pub fn schedule(weights: ArrayView2<i128>, r: usize, plan: AccumPlan) -> Schedul
     Schedule {
         reuse_factor: r,
         lanes,
+        prefer_shifts,
     }
 }
 
@@ -143,7 +192,7 @@ mod tests {
         // 4 inputs x 3 outputs, 2 zero weights: nnz = 10.
         let w = Array2::from_shape_vec((4, 3), vec![1, 0, 2, 3, 4, 5, 0, 6, 7, 8, 9, 1]).unwrap();
         for r in 1..=10 {
-            let s = schedule(w.view(), r, AccumPlan::Wrap);
+            let s = schedule(w.view(), r, AccumPlan::Wrap, false);
             assert_eq!(s.multipliers(), 10usize.div_ceil(r), "R = {r}");
             assert!(s.lanes.iter().all(|l| l.cycles.len() <= r));
             let count: usize = s.lanes.iter().flat_map(|l| &l.cycles).map(Vec::len).sum();
@@ -151,7 +200,7 @@ mod tests {
         }
         // Products by output: 0 → inputs 0, 1, 3; 1 → 1, 2, 3; 2 → 0, 1, 2, 3. At R = 4 the lanes
         // take products 0-3, 4-7 and 8-9: output 1 spans lanes 0 and 1, output 2 lanes 1 and 2.
-        let s = schedule(w.view(), 4, AccumPlan::Exact);
+        let s = schedule(w.view(), 4, AccumPlan::Exact, false);
         let segs = s.segments();
         assert_eq!(segs.len(), 3);
         let starts: Vec<(usize, bool)> = segs
@@ -168,12 +217,30 @@ mod tests {
     #[test]
     fn sequential_plan_keeps_each_output_in_one_lane_in_input_order() {
         let w = Array2::from_shape_vec((5, 2), vec![1, 2, 3, 0, 4, 5, 6, 7, 8, 9]).unwrap();
-        let s = schedule(w.view(), 2, AccumPlan::Sequential);
+        let s = schedule(w.view(), 2, AccumPlan::Sequential, false);
         assert_eq!(s.lanes.len(), 2);
         assert_eq!(s.lanes[0].width, 3); // output 0 has 5 products: 3 per cycle over 2 cycles
         assert_eq!(s.lanes[1].width, 2); // output 1 has 4 products
         let order: Vec<usize> = s.lanes[0].cycles.iter().flatten().map(|p| p.i).collect();
         assert_eq!(order, vec![0, 1, 2, 3, 4]);
         assert!(s.lanes.iter().all(|l| l.segments().len() == 1));
+    }
+
+    #[test]
+    fn powers_of_two_fill_shifter_lanes_of_their_own() {
+        // 3 inputs × 2 outputs; weights 4, −2 and 1 are powers of two, 3, 5 and 6 are not.
+        let w = Array2::from_shape_vec((3, 2), vec![4, 3, 5, -2, 6, 1]).unwrap();
+        let s = schedule(w.view(), 3, AccumPlan::Wrap, true);
+        assert_eq!((s.multipliers(), s.shifters()), (1, 1));
+        let general: Vec<i128> = s.lanes[0].cycles.iter().flatten().map(|p| p.w).collect();
+        assert_eq!(general, vec![5, 6, 3]);
+        // Without the preference every slot multiplies.
+        let s = schedule(w.view(), 3, AccumPlan::Wrap, false);
+        assert_eq!((s.multipliers(), s.shifters()), (2, 0));
+        // Sequential keeps input order; only an all-power-of-two slot becomes a shifter.
+        let s = schedule(w.view(), 3, AccumPlan::Sequential, true);
+        assert_eq!((s.multipliers(), s.shifters()), (2, 0));
+        let s = schedule(w.view(), 1, AccumPlan::Sequential, true);
+        assert_eq!((s.multipliers(), s.shifters()), (3, 3));
     }
 }

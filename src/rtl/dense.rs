@@ -249,7 +249,7 @@ fn exact_sum(
     Ok(
         match tree(
             b,
-            j,
+            &format!("s{j}"),
             terms,
             1,
             &|range| (range.signed_width(), true),
@@ -271,17 +271,20 @@ fn wrap_sum(
 ) -> Result<Sum> {
     let f = accum.frac_bits();
     let (w, signed) = (accum.width, accum.signed);
-    Ok(match tree(b, j, terms, 2, &|_| (w, signed), timing)? {
-        Term::Const(c) => Sum::Const(c, f),
-        Term::Net { sig, .. } => Sum::Sig(sig),
-    })
+    Ok(
+        match tree(b, &format!("s{j}"), terms, 2, &|_| (w, signed), timing)? {
+            Term::Const(c) => Sum::Const(c, f),
+            Term::Net { sig, .. } => Sum::Sig(sig),
+        },
+    )
 }
 
-/// A balanced adder tree; level l (1-based) is computed in stage `first + (l−1)/per_stage`.
-/// `shape(range)` gives a node's width and signedness; each sum wraps at that width.
+/// A balanced adder tree whose nets are named after `prefix`; level l (1-based) is computed in
+/// stage `first + (l−1)/per_stage`. `shape(range)` gives a node's width and signedness; each sum
+/// wraps at that width.
 pub(super) fn tree(
     b: &mut ModuleBuilder,
-    j: usize,
+    prefix: &str,
     mut terms: Vec<Term>,
     first: u32,
     shape: &dyn Fn(Interval) -> (u32, bool),
@@ -318,12 +321,12 @@ pub(super) fn tree(
                     Term::Net { sig, .. } => {
                         frac = sig.frac;
                         let s =
-                            b.resize(*sig, width, &format!("s{j}_l{level}_{k}_{side}"), stage)?;
+                            b.resize(*sig, width, &format!("{prefix}_l{level}_{k}_{side}"), stage)?;
                         if s.signed == signed {
                             Operand::Net(s.net)
                         } else {
                             Operand::Net(b.wire(
-                                &format!("s{j}_l{level}_{k}_{side}c"),
+                                &format!("{prefix}_l{level}_{k}_{side}c"),
                                 width,
                                 signed,
                                 Expr::Copy(Operand::Net(s.net)),
@@ -334,7 +337,7 @@ pub(super) fn tree(
                 };
             }
             let net = b.wire(
-                &format!("s{j}_l{level}_{k}"),
+                &format!("{prefix}_l{level}_{k}"),
                 width,
                 signed,
                 Expr::Add(ops[0], ops[1]),

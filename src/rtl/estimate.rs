@@ -1,18 +1,24 @@
 //! Resource estimates for a 7-series part, counted from a module's netlist.
 //!
 //! The rules, per netlist element:
-//! * register bits: one flip-flop each; the valid pipeline's `DEPTH` flip-flops;
+//! * register bits: one flip-flop each, except a product of a DSP-mapped multiplier registered
+//!   as it is (the DSP48E1's M register holds it); the valid pipeline's `DEPTH` flip-flops;
 //! * W-bit adder or subtractor: W LUTs and ⌈W/4⌉ CARRY4;
 //! * constant multiplier (shift-add): (CSD digits − 1) adders of the product width;
 //! * general multiplier marked `use_dsp = "yes"`: ⌈A/25⌉·⌈B/18⌉ DSP48E1 for A ≥ B operand bits;
 //!   otherwise a LUT array of about A·B/2 LUTs;
-//! * `case` selection: W·⌈arms/4⌉ LUTs; 2:1 mux: ⌈W/2⌉ LUTs; comparison with a constant:
-//!   ⌈W/3⌉ LUTs; single-bit logic: 1 LUT;
-//! * ROM of D words × W bits: ⌈D·W / 18 Kib⌉ RAMB18 when D ≥ 64, otherwise W·⌈D/64⌉ LUTs.
+//! * `case` selection among n distinct values (the default counts when some selector value has
+//!   no arm): W·⌈n/4⌉ LUTs; among constants only, a function of the S selector bits: W·⌈2^S/64⌉
+//!   LUTs; 2:1 mux: ⌈W/2⌉ LUTs; comparison with a constant: ⌈W/3⌉ LUTs; single-bit logic: 1 LUT;
+//! * ROM of D words × W bits: ⌈D·W / 18 Kib⌉ RAMB18 when D ≥ 512, otherwise LUTs, W·⌈D/64⌉
+//!   (64 × 1 per LUT6), as Yosys maps them;
+//! * combinational nets computing the same expression of the same nets are counted once, as
+//!   synthesis merges them.
 
 use super::dense::csd_digits;
 use super::netlist::*;
 use serde::Serialize;
+use std::collections::HashSet;
 
 /// What a layer is made of and what it should cost.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
@@ -65,12 +71,37 @@ fn adder(width: u32) -> Estimate {
     }
 }
 
+/// Whether `id` is a multiplication mapped to a DSP block.
+fn is_dsp_product(m: &Module, id: NetId) -> bool {
+    let net = m.net(id);
+    matches!(net.def, Def::Wire(Expr::Mul(..)))
+        && net.attrs.iter().any(|(k, v)| k == "use_dsp" && v == "yes")
+}
+
+/// LUTs of a `case` of `width` bits.
+fn case_luts(m: &Module, width: u64, sel: NetId, arms: &[(u64, Operand)], default: Operand) -> u64 {
+    let sel_bits = m.net(sel).width;
+    let mut values: HashSet<Operand> = arms.iter().map(|(_, v)| *v).collect();
+    if (arms.len() as u64) < 1u64 << sel_bits.min(63) {
+        values.insert(default);
+    }
+    if values.iter().all(|v| matches!(v, Operand::Const(_))) {
+        width * (1u64 << sel_bits.min(63)).div_ceil(64)
+    } else {
+        width * (values.len() as u64).div_ceil(4)
+    }
+}
+
 pub fn estimate(m: &Module) -> Estimate {
     let mut e = Estimate::default();
+    let mut seen: HashSet<(&Expr, u32, bool)> = HashSet::new();
     for net in &m.nets {
         let w = net.width as u64;
         match &net.def {
             Def::Input | Def::Instance => {}
+            Def::Reg(d) if is_dsp_product(m, *d) => {
+                e.register_bits += w;
+            }
             Def::Reg(_) | Def::RegCtl { .. } => {
                 e.register_bits += w;
                 e.ffs += w;
@@ -81,12 +112,13 @@ pub fn estimate(m: &Module) -> Estimate {
                 e.weight_memory_bits += bits;
                 e.ffs += w;
                 e.register_bits += w;
-                if depth >= 64 {
+                if depth >= 512 {
                     e.bram18 += bits.div_ceil(18 * 1024).max(1);
                 } else {
                     e.luts += w * depth.div_ceil(64);
                 }
             }
+            Def::Wire(expr) if !seen.insert((expr, net.width, net.signed)) => {}
             Def::Wire(expr) => match expr {
                 Expr::Add(..) | Expr::Sub(..) => e += adder(net.width),
                 Expr::MulConst(_, c) => {
@@ -106,7 +138,9 @@ pub fn estimate(m: &Module) -> Estimate {
                         e.carry4 += (big * small).div_ceil(8);
                     }
                 }
-                Expr::Case { arms, .. } => e.luts += w * (arms.len() as u64).div_ceil(4),
+                Expr::Case { sel, arms, default } => {
+                    e.luts += case_luts(m, w, *sel, arms, *default)
+                }
                 Expr::Mux(..) => e.luts += w.div_ceil(2),
                 Expr::Cmp(_, n, _) => e.luts += (m.net(*n).width as u64).div_ceil(3),
                 Expr::And(_) | Expr::Or(_) | Expr::Not(_) => e.luts += 1,

@@ -63,9 +63,11 @@ pub struct LayerInfo {
     pub n_out: usize,
     pub latency: u32,
     pub ii: u32,
-    /// Constant-coefficient multipliers (non-zero weights that are not ±2^k).
+    /// Multipliers: at R = 1 one per non-zero weight that is not ±2^k (constant coefficient);
+    /// at R > 1 the shared multipliers of the schedule.
     pub multipliers: usize,
-    /// Non-zero weights that became wires or shifts (±2^k).
+    /// At R = 1 the non-zero weights that became wires or shifts (±2^k); at R > 1 the shifter
+    /// slots that replace multipliers (Latency strategy).
     pub shifts: usize,
     /// Zero weights removed.
     pub zero_weights: usize,
@@ -236,11 +238,11 @@ fn layer_module(
             let r = d.settings.reuse_factor;
             let nz: Vec<i128> = d.weights.iter().copied().filter(|&w| w != 0).collect();
             let (outs, multipliers, shifts) = if r > 1 {
-                let sched = crate::analysis::schedule::schedule(d.weights.view(), r, d.plan);
+                let sched = dense_tm::layer_schedule(d);
                 (
                     dense_tm::lower(&mut b, d, &xs, in_valid, timing)?,
                     sched.multipliers(),
-                    0,
+                    sched.shifters(),
                 )
             } else {
                 let shifts = nz

@@ -8,13 +8,13 @@
 pub struct NetId(pub usize);
 
 /// An operand: a net, or a constant at the width and signedness of the expression's target.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operand {
     Net(NetId),
     Const(i128),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CmpOp {
     Lt,
     Gt,
@@ -22,7 +22,7 @@ pub enum CmpOp {
 }
 
 /// A piece of a concatenation, most significant first.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Part {
     /// Bits `hi..=lo` of a net.
     Bits { net: NetId, hi: u32, lo: u32 },
@@ -34,7 +34,7 @@ pub enum Part {
     Const { value: i128, width: u32 },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Expr {
     /// Same width as the target.
     Copy(Operand),
