@@ -112,8 +112,8 @@ fn reports_total_the_layers_and_yosys_measures_them() {
     let dir = tempfile::tempdir().unwrap();
     let (m, cfg) = small_model(
         dir.path(),
-        json!({"ReuseFactor": 2}),
-        json!({"ReuseFactor": 1}),
+        json!({"ReuseFactor": 2, "Multiplier": "dsp"}),
+        json!({"ReuseFactor": 1, "Multiplier": "lut"}),
     );
     let out = dir.path().join("build");
     cli_build(
@@ -164,6 +164,11 @@ fn reports_total_the_layers_and_yosys_measures_them() {
         );
     }
     assert!(synth["measured"]["logic_depth"].as_u64().unwrap() > 0);
+    // The script honours use_dsp: fc1's 24 multipliers (16 × at most 16 bits) take one DSP48E1
+    // each, fc2's constant multiplications none.
+    assert_eq!(report["layers"][0]["estimate"]["dsps"], 24);
+    assert_eq!(report["layers"][2]["estimate"]["dsps"], 0);
+    assert_eq!(synth["measured"]["dsps"], 24, "{synth}");
     let table = std::fs::read_to_string(out.join("synth.txt")).unwrap();
     assert!(
         table.contains("ratio") && table.contains("logic depth"),
