@@ -1,7 +1,7 @@
 //! Time-multiplexed Dense schedules: which multiplier computes which product in which cycle, for
 //! any reuse factor R (the layer accepts an input every R cycles).
 //!
-//! Non-zero weights only: zero products are never scheduled. Products are ordered by output, then
+//! Zero weights are never multiplied. Products are ordered by output, then
 //! input ascending, and laid out on *lanes*: a lane is a group of `width` multipliers that, in
 //! each of up to R cycles, computes `width` products of one output and adds them to the lane's
 //! running sum. A lane's cycles form *segments*, runs of cycles working on the same output.
@@ -10,6 +10,12 @@
 //!   over several lanes is the sum of its segments; R that does not divide nnz leaves idle slots
 //!   in the last lane. With `prefer_shifts`, products by ±2^k are ordered after all others, so
 //!   they fill lanes of their own.
+//!   When it needs no more multipliers, an *input-aligned* layout is used instead: in cycle k
+//!   every lane reads input `k mod n_in` (R ≥ n_in: a lane computes ⌊R/n_in⌋ whole outputs) or
+//!   input `t·R + k` (R < n_in: lane t of ⌈n_in/R⌉ per output). Lanes at the same position then
+//!   select their inputs identically, so synthesis shares one selection multiplexer between
+//!   them. Zero weights keep their place as products by 0 (not multiplied: their cycle idles),
+//!   which is why this layout only wins when few weights are zero.
 //! * Sequential plan (a saturating accumulator that can overflow; the order of hls4ml's loop
 //!   matters): one lane per output, of width ⌈nnz_j / R⌉, chaining its products in input order,
 //!   so each output is one segment and the cast-after-every-add order is kept exactly.
@@ -21,7 +27,8 @@
 use super::accumulation::AccumPlan;
 use ndarray::ArrayView2;
 
-/// One product `x[i] · w` contributing to output `j`.
+/// One product `x[i] · w` contributing to output `j` (`w = 0` only as a placeholder in an
+/// input-aligned layout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Product {
     pub i: usize,
@@ -48,12 +55,13 @@ pub struct Lane {
 }
 
 impl Lane {
+    /// Runs of cycles working on one output (idle cycles inside a run belong to it).
     pub fn segments(&self) -> Vec<Segment> {
         let mut segs: Vec<Segment> = Vec::new();
         for (c, products) in self.cycles.iter().enumerate() {
             let Some(p) = products.first() else { continue };
             match segs.last_mut() {
-                Some(s) if s.output == p.j && s.last_cycle + 1 == c => s.last_cycle = c,
+                Some(s) if s.output == p.j => s.last_cycle = c,
                 _ => segs.push(Segment {
                     output: p.j,
                     first_cycle: c,
@@ -81,13 +89,15 @@ impl Schedule {
             .collect()
     }
 
-    /// Whether slot `t` of `lane` is a shifter (every product by ±2^k, and shifts preferred).
+    /// Whether slot `t` of `lane` is a shifter (every non-zero product by ±2^k, and shifts
+    /// preferred).
     pub fn is_shifter(&self, lane: &Lane, t: usize) -> bool {
         self.prefer_shifts
             && self
                 .slot(lane, t)
                 .iter()
                 .flatten()
+                .filter(|q| q.w != 0)
                 .all(|q| q.w.unsigned_abs().is_power_of_two())
     }
 
@@ -167,12 +177,23 @@ pub fn schedule(
                 .flatten()
                 .partition(|p| prefer_shifts && p.w.unsigned_abs().is_power_of_two());
             let all: Vec<Product> = general.into_iter().chain(shifts).collect();
-            all.chunks(r)
-                .map(|chunk| Lane {
-                    width: 1,
-                    cycles: chunk.iter().map(|&p| vec![p]).collect(),
-                })
-                .collect()
+            let compact = Schedule {
+                reuse_factor: r,
+                lanes: all
+                    .chunks(r)
+                    .map(|chunk| Lane {
+                        width: 1,
+                        cycles: chunk.iter().map(|&p| vec![p]).collect(),
+                    })
+                    .collect(),
+                prefer_shifts,
+            };
+            let aligned = input_aligned(weights, r);
+            if aligned.len() <= compact.multipliers() {
+                aligned
+            } else {
+                return compact;
+            }
         }
     };
     Schedule {
@@ -180,6 +201,44 @@ pub fn schedule(
         lanes,
         prefer_shifts,
     }
+}
+
+/// The input-aligned layout (see the module docs); lanes with only zero weights are dropped.
+fn input_aligned(weights: ArrayView2<i128>, r: usize) -> Vec<Lane> {
+    let (n_in, n_out) = weights.dim();
+    let product = |i: usize, j: usize| Product {
+        i,
+        j,
+        w: weights[[i, j]],
+    };
+    let lanes: Vec<Lane> = if r >= n_in {
+        let outputs: Vec<usize> = (0..n_out).collect();
+        outputs
+            .chunks(r / n_in)
+            .map(|js| Lane {
+                width: 1,
+                cycles: js
+                    .iter()
+                    .flat_map(|&j| (0..n_in).map(move |i| vec![product(i, j)]))
+                    .collect(),
+            })
+            .collect()
+    } else {
+        (0..n_out)
+            .flat_map(|j| {
+                (0..n_in.div_ceil(r)).map(move |t| Lane {
+                    width: 1,
+                    cycles: (t * r..((t + 1) * r).min(n_in))
+                        .map(|i| vec![product(i, j)])
+                        .collect(),
+                })
+            })
+            .collect()
+    };
+    lanes
+        .into_iter()
+        .filter(|l| l.cycles.iter().flatten().any(|p| p.w != 0))
+        .collect()
 }
 
 #[cfg(test)]
@@ -195,22 +254,60 @@ mod tests {
             let s = schedule(w.view(), r, AccumPlan::Wrap, false);
             assert_eq!(s.multipliers(), 10usize.div_ceil(r), "R = {r}");
             assert!(s.lanes.iter().all(|l| l.cycles.len() <= r));
-            let count: usize = s.lanes.iter().flat_map(|l| &l.cycles).map(Vec::len).sum();
-            assert_eq!(count, 10, "every non-zero product exactly once");
+            let nonzero: Vec<(usize, usize)> = s
+                .lanes
+                .iter()
+                .flat_map(|l| l.cycles.iter().flatten())
+                .filter(|p| p.w != 0)
+                .map(|p| (p.i, p.j))
+                .collect();
+            let distinct: std::collections::BTreeSet<_> = nonzero.iter().collect();
+            assert_eq!(
+                (nonzero.len(), distinct.len()),
+                (10, 10),
+                "every non-zero product exactly once"
+            );
         }
-        // Products by output: 0 → inputs 0, 1, 3; 1 → 1, 2, 3; 2 → 0, 1, 2, 3. At R = 4 the lanes
-        // take products 0-3, 4-7 and 8-9: output 1 spans lanes 0 and 1, output 2 lanes 1 and 2.
-        let s = schedule(w.view(), 4, AccumPlan::Exact, false);
+        // Products by output: 0 → inputs 0, 1, 3; 1 → 1, 2, 3; 2 → 0, 1, 2, 3. At R = 5 two
+        // compact lanes take products 0-4 and 5-9 (input-aligned would need 3): output 1 spans
+        // both lanes.
+        let s = schedule(w.view(), 5, AccumPlan::Exact, false);
         let segs = s.segments();
-        assert_eq!(segs.len(), 3);
+        assert_eq!(segs.len(), 2);
         let starts: Vec<(usize, bool)> = segs
             .iter()
             .flatten()
             .map(|s| (s.output, s.starts_output))
             .collect();
+        assert_eq!(starts, vec![(0, true), (1, true), (1, false), (2, true)]);
+        // At R = 4 the input-aligned layout needs no more lanes (3), so every lane reads input k
+        // in cycle k, the zero weights kept as placeholders.
+        let s = schedule(w.view(), 4, AccumPlan::Exact, false);
+        assert_eq!(s.multipliers(), 3);
+        for lane in &s.lanes {
+            let inputs: Vec<usize> = lane.cycles.iter().flatten().map(|p| p.i).collect();
+            assert_eq!(inputs, vec![0, 1, 2, 3]);
+        }
+    }
+
+    #[test]
+    fn input_aligned_lanes_cover_whole_outputs_when_r_exceeds_n_in() {
+        // 3 inputs × 5 outputs at R = 7: two outputs per lane (cycles 0-5), three lanes, the same
+        // as ⌈15 / 7⌉.
+        let w = Array2::from_shape_fn((3, 5), |(i, j)| (i + 3 * j + 1) as i128);
+        let s = schedule(w.view(), 7, AccumPlan::Wrap, false);
+        assert_eq!(s.multipliers(), 3);
+        let first: Vec<(usize, usize)> = s.lanes[0]
+            .cycles
+            .iter()
+            .flatten()
+            .map(|p| (p.j, p.i))
+            .collect();
+        assert_eq!(first, vec![(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]);
         assert_eq!(
-            starts,
-            vec![(0, true), (1, true), (1, false), (2, true), (2, false)]
+            s.lanes[2].cycles.len(),
+            3,
+            "the last lane holds output 4 alone"
         );
     }
 

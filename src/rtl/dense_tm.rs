@@ -579,7 +579,9 @@ fn shifter(
     let mut arms = Vec::new();
     let mut negates = false;
     for (k, q) in items.iter().enumerate() {
-        let Some(q) = q else { continue };
+        let Some(q) = q.filter(|q| q.w != 0) else {
+            continue;
+        };
         arms.push((
             k as u64,
             Operand::Net(shifted_input(b, held[&q.i], q.i, q.w, pw)?),
