@@ -54,8 +54,8 @@ fn main() {
                 m["ffs"],
                 e["dsps"],
                 m["dsps"],
-                e["bram18"],
-                m["bram18"],
+                e["bram"],
+                m["bram"],
                 s["seconds"].as_f64().unwrap()
             );
         }

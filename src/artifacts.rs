@@ -2,6 +2,7 @@
 
 use crate::diag::Result;
 use crate::driver::{write, Compiled, VERSION};
+use crate::family::Family;
 use crate::flow::{render, Board};
 use crate::golden::GoldenModel;
 use crate::rtl::Design;
@@ -19,6 +20,7 @@ pub struct Report<'a> {
     pub digest: &'a str,
     pub target: &'a str,
     pub part: &'a str,
+    pub family: Family,
     pub clock_period_ns: f64,
     pub top: &'a str,
     /// Cycles from an input accepted to its output valid.
@@ -34,7 +36,7 @@ pub struct Report<'a> {
     pub estimated_fmax_mhz: f64,
     /// Sum of the layers' counts and estimated resources.
     pub totals: crate::rtl::estimate::Estimate,
-    /// Estimated fraction of the board's LUTs, flip-flops, DSPs and RAMB18 used.
+    /// Estimated fraction of the board's LUTs, flip-flops, DSP blocks and block RAMs used.
     pub board_fraction: BoardFraction,
     /// Configuration keys accepted but not used.
     pub ignored_config: Vec<String>,
@@ -45,7 +47,7 @@ pub struct BoardFraction {
     pub luts: f64,
     pub ffs: f64,
     pub dsps: f64,
-    pub bram18: f64,
+    pub bram: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -70,6 +72,7 @@ pub fn report<'a>(c: &'a Compiled, d: &'a Design, target: &'a str, board: &'a Bo
         digest: &c.digest,
         target,
         part: &board.part,
+        family: board.family,
         clock_period_ns: board.clock_period_ns,
         top: &d.top,
         latency_cycles: d.latency,
@@ -93,7 +96,7 @@ pub fn report<'a>(c: &'a Compiled, d: &'a Design, target: &'a str, board: &'a Bo
             luts: totals.luts as f64 / board.luts as f64,
             ffs: totals.ffs as f64 / board.ffs as f64,
             dsps: totals.dsps as f64 / board.dsps as f64,
-            bram18: totals.bram18 as f64 / board.bram18 as f64,
+            bram: totals.bram as f64 / board.bram as f64,
         },
         ignored_config: c.config.ignored_summary(),
     }
@@ -128,7 +131,7 @@ pub fn text_report(r: &Report) -> String {
         "LUT",
         "FF",
         "DSP",
-        "BRAM18"
+        "BRAM"
     );
     let row = |s: &mut String,
                name: &str,
@@ -140,7 +143,7 @@ pub fn text_report(r: &Report) -> String {
         let _ = writeln!(
             s,
             "{name:<12} {kind:<6} {shape:>9} {lat:>5} {ii:>4} {:>6} {:>7} {:>8} {:>10} {:>8} {:>8} {:>5} {:>6}",
-            e.multipliers, e.adders, e.register_bits, e.weight_memory_bits, e.luts, e.ffs, e.dsps, e.bram18
+            e.multipliers, e.adders, e.register_bits, e.weight_memory_bits, e.luts, e.ffs, e.dsps, e.bram
         );
     };
     for l in r.layers {
@@ -166,12 +169,12 @@ pub fn text_report(r: &Report) -> String {
     let f = &r.board_fraction;
     let _ = writeln!(
         s,
-        "\nestimated use of {}: LUT {:.1} %, FF {:.1} %, DSP {:.1} %, BRAM18 {:.1} %",
+        "\nestimated use of {}: LUT {:.1} %, FF {:.1} %, DSP {:.1} %, BRAM {:.1} %",
         r.part,
         100.0 * f.luts,
         100.0 * f.ffs,
         100.0 * f.dsps,
-        100.0 * f.bram18
+        100.0 * f.bram
     );
     s
 }
@@ -214,6 +217,7 @@ pub fn write_build(
     }
     let vars = json!({
         "version": VERSION, "top": d.top, "board": target, "part": board.part, "family": board.family,
+        "synth": board.family.yosys_synth(), "registers": board.family.yosys_registers(),
         "clock_period_ns": board.clock_period_ns, "rtl_files": rtl_files,
         "count": tb_vectors, "latency": d.latency, "ii": d.ii,
         "in_bits": d.in_elements * d.in_type.width as usize, "out_bits": d.out_elements * d.out_type.width as usize,
@@ -245,15 +249,14 @@ pub fn write_build(
         set_executable(&path)?;
     }
     let fpga = dir.join("fpga");
-    write(&fpga.join("build.tcl"), &render("vivado_build.tcl", &vars)?)?;
-    write(
-        &fpga.join("constraints.xdc"),
-        &render("constraints.xdc", &vars)?,
-    )?;
-    write(
-        &fpga.join("synth_yosys.ys"),
-        &render("yosys_xilinx.ys", &vars)?,
-    )?;
+    if board.family == Family::Xc7 {
+        write(&fpga.join("build.tcl"), &render("vivado_build.tcl", &vars)?)?;
+        write(
+            &fpga.join("constraints.xdc"),
+            &render("constraints.xdc", &vars)?,
+        )?;
+    }
+    write(&fpga.join("synth_yosys.ys"), &render("yosys.ys", &vars)?)?;
     let r = report(c, d, target, board);
     let json = serde_json::to_string_pretty(&r).expect("report serialises");
     write(&dir.join("report.json"), &(json + "\n"))?;

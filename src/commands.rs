@@ -29,7 +29,7 @@ fn hardware(hw: &HardwareArgs) -> Result<(crate::flow::Board, Timing)> {
         }
         board.clock_period_ns = p;
     }
-    let timing = Timing::xc7(board.clock_period_ns);
+    let timing = Timing::new(board.family, board.clock_period_ns);
     Ok((board, timing))
 }
 

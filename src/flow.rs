@@ -1,6 +1,7 @@
 //! FPGA boards and the strict renderer for flow scripts and testbench templates.
 
 use crate::diag::{Diagnostic, Error, Result};
+use crate::family::Family;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -9,13 +10,13 @@ use std::collections::BTreeMap;
 pub struct Board {
     pub description: String,
     pub part: String,
-    /// Yosys `synth_xilinx -family` value.
-    pub family: String,
+    pub family: Family,
     pub clock_period_ns: f64,
     pub luts: u64,
     pub ffs: u64,
     pub dsps: u64,
-    pub bram18: u64,
+    /// Block RAMs of the family (see [`Estimate::bram`](crate::rtl::estimate::Estimate::bram)).
+    pub bram: u64,
 }
 
 /// Every known board, by name.
@@ -48,10 +49,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "constraints.xdc",
         include_str!("../fpga/templates/constraints.xdc.j2"),
     ),
-    (
-        "yosys_xilinx.ys",
-        include_str!("../fpga/templates/yosys_xilinx.ys.j2"),
-    ),
+    ("yosys.ys", include_str!("../fpga/templates/yosys.ys.j2")),
     ("testbench.v", include_str!("../sim/testbench.v.j2")),
     ("run_icarus.sh", include_str!("../sim/run_icarus.sh.j2")),
     (

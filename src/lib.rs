@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod diag;
 pub mod driver;
+pub mod family;
 pub mod fixed;
 pub mod flow;
 pub mod golden;

@@ -2,6 +2,7 @@
 //! logic depth beside the report's estimates.
 
 use crate::diag::{Diagnostic, Error, Result};
+use crate::family::Family;
 use crate::rtl::estimate::Estimate;
 use serde::Serialize;
 use std::path::Path;
@@ -12,17 +13,19 @@ use std::process::Command;
 pub struct Measured {
     pub luts: u64,
     pub ffs: u64,
-    pub carry4: u64,
+    /// Carry cells (CARRY4, CCU2C or SB_CARRY).
+    pub carry: u64,
     pub dsps: u64,
-    /// RAMB18 equivalents (a RAMB36 counts 2).
-    pub bram18: u64,
+    /// Block RAMs: RAMB18 equivalents (a RAMB36 counts 2), DP16KD or SB_RAM40_4K.
+    pub bram: u64,
     /// LUTs used as distributed RAM or ROM.
     pub lutram: u64,
     /// Longest path in LUTs and carry cells between flip-flops.
     pub logic_depth: Option<u64>,
 }
 
-/// Parses the cell table of Yosys `stat`.
+/// Parses the cell table of Yosys `stat` after `synth_xilinx`, `synth_ecp5` or `synth_ice40`
+/// (their cell names do not overlap).
 pub fn parse_stat(text: &str) -> Measured {
     let mut m = Measured::default();
     for line in text.lines() {
@@ -35,11 +38,15 @@ pub fn parse_stat(text: &str) -> Measured {
         };
         match cell {
             c if c.starts_with("LUT") && c.len() == 4 => m.luts += n,
-            "FDRE" | "FDSE" | "FDCE" | "FDPE" => m.ffs += n,
-            "CARRY4" => m.carry4 += n,
+            "SB_LUT4" => m.luts += n,
+            "FDRE" | "FDSE" | "FDCE" | "FDPE" | "TRELLIS_FF" => m.ffs += n,
+            c if c.starts_with("SB_DFF") => m.ffs += n,
+            "CARRY4" | "CCU2C" | "SB_CARRY" => m.carry += n,
             c if c.starts_with("DSP48") => m.dsps += n,
-            "RAMB18E1" => m.bram18 += n,
-            "RAMB36E1" => m.bram18 += 2 * n,
+            "MULT18X18D" | "SB_MAC16" => m.dsps += n,
+            "RAMB18E1" | "DP16KD" | "SB_RAM40_4K" => m.bram += n,
+            "RAMB36E1" => m.bram += 2 * n,
+            "TRELLIS_DPR16X4" => m.lutram += n,
             c if c.starts_with("RAM")
                 && (c.contains('X') || c.starts_with("RAM32M") || c.starts_with("RAM64M")) =>
             {
@@ -77,6 +84,13 @@ pub fn run(out: &Path) -> Result<String> {
             .map_err(|e| Error::file(&report_path, "a readable report", e.to_string()))?,
     )
     .map_err(|e| Error::file(&report_path, "rtlgen's report.json", e.to_string()))?;
+    let family: Family = serde_json::from_value(report["family"].clone()).map_err(|e| {
+        Error::file(
+            &report_path,
+            "rtlgen's report.json with a family",
+            e.to_string(),
+        )
+    })?;
     let totals: Estimate = serde_json::from_value(report["totals"].clone()).map_err(|e| {
         Error::file(
             &report_path,
@@ -87,7 +101,8 @@ pub fn run(out: &Path) -> Result<String> {
     let yosys = std::env::var("RTLGEN_YOSYS").unwrap_or_else(|_| "yosys".into());
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_message(format!(
-        "yosys synth_xilinx on {} (this takes a while for large designs)",
+        "yosys {} on {} (this takes a while for large designs)",
+        family.yosys_synth(),
         out.display()
     ));
     spinner.enable_steady_tick(std::time::Duration::from_millis(200));
@@ -111,15 +126,17 @@ pub fn run(out: &Path) -> Result<String> {
     };
     let mut measured = parse_stat(&read("yosys_utilization.txt")?);
     measured.logic_depth = parse_depth(&read("yosys_depth.txt")?);
+    let (carry, dsp, bram) = family.cell_names();
     let rows = [
         ("LUT", totals.luts, measured.luts + measured.lutram),
         ("FF", totals.ffs, measured.ffs),
-        ("CARRY4", totals.carry4, measured.carry4),
-        ("DSP", totals.dsps, measured.dsps),
-        ("BRAM18", totals.bram18, measured.bram18),
+        (carry, totals.carry, measured.carry),
+        (dsp, totals.dsps, measured.dsps),
+        (bram, totals.bram, measured.bram),
     ];
     let mut table = format!(
-        "Yosys synth_xilinx of {} in {seconds:.0} s\n{:<8} {:>10} {:>10} {:>8}\n",
+        "Yosys {} of {} in {seconds:.0} s\n{:<11} {:>10} {:>10} {:>8}\n",
+        family.yosys_synth(),
         out.display(),
         "resource",
         "estimate",
@@ -132,7 +149,7 @@ pub fn run(out: &Path) -> Result<String> {
         } else {
             format!("{:.2}", got as f64 / est as f64)
         };
-        table.push_str(&format!("{name:<8} {est:>10} {got:>10} {ratio:>8}\n"));
+        table.push_str(&format!("{name:<11} {est:>10} {got:>10} {ratio:>8}\n"));
     }
     table.push_str(&format!(
         "logic depth (LUT and carry levels between registers): {}\n",
@@ -158,9 +175,15 @@ mod tests {
         let stat = "   Number of cells:                132\n     CARRY4                         10\n     DSP48E1                         2\n     FDRE                           64\n     LUT2                           20\n     LUT6                            5\n     RAMB18E1                        1\n     RAMB36E1                        2\n     RAM64X1D                        4\n";
         let m = parse_stat(stat);
         assert_eq!(
-            (m.luts, m.ffs, m.carry4, m.dsps, m.bram18, m.lutram),
+            (m.luts, m.ffs, m.carry, m.dsps, m.bram, m.lutram),
             (25, 64, 10, 2, 5, 4)
         );
+        let ecp5 = "     CCU2C                          7\n     DP16KD                          1\n     LUT4                          30\n     MULT18X18D                      3\n     TRELLIS_FF                     40\n";
+        let m = parse_stat(ecp5);
+        assert_eq!((m.luts, m.ffs, m.carry, m.dsps, m.bram), (30, 40, 7, 3, 1));
+        let ice40 = "     SB_CARRY                       9\n     SB_DFFE                        5\n     SB_DFFSR                       6\n     SB_LUT4                       50\n     SB_RAM40_4K                     2\n";
+        let m = parse_stat(ice40);
+        assert_eq!((m.luts, m.ffs, m.carry, m.dsps, m.bram), (50, 11, 9, 0, 2));
         assert_eq!(
             parse_depth("Longest topological path in t (length=17):\n"),
             Some(17)

@@ -157,7 +157,7 @@ fn reports_total_the_layers_and_yosys_measures_them() {
     );
     let synth: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("synth.json")).unwrap()).unwrap();
-    for key in ["luts", "ffs", "carry4"] {
+    for key in ["luts", "ffs", "carry"] {
         assert!(
             synth["measured"][key].as_u64().unwrap() > 0,
             "yosys measured no {key}: {synth}"
@@ -192,5 +192,61 @@ fn bad_clock_periods_are_user_errors() {
         assert_eq!(out.status.code(), Some(2), "{bad}");
         assert!(String::from_utf8_lossy(&out.stderr).contains("--clock-period-ns"));
         assert!(!dir.path().join("never").exists());
+    }
+}
+
+#[test]
+fn ecp5_and_ice40_targets_synthesize_with_their_own_cells() {
+    require_tool("yosys");
+    let dir = tempfile::tempdir().unwrap();
+    let (m, cfg) = small_model(
+        dir.path(),
+        json!({"ReuseFactor": 2, "Multiplier": "dsp"}),
+        json!({"ReuseFactor": 3, "Strategy": "Resource", "Multiplier": "dsp"}),
+    );
+    for (target, dsp_cell, carry_cell, dsps) in [
+        ("ulx3s-85f", "MULT18X18D", "CCU2C", 24 + 8),
+        ("icebreaker", "SB_MAC16", "SB_CARRY", 0),
+    ] {
+        let out = dir.path().join(target);
+        cli_build(
+            &m,
+            &[
+                "--config",
+                cfg.to_str().unwrap(),
+                "--target",
+                target,
+                "--synth",
+            ],
+            &out,
+        );
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
+                .unwrap();
+        assert_eq!(report["target"], target);
+        assert!(
+            !out.join("fpga/build.tcl").exists(),
+            "no Vivado script for {target}"
+        );
+        let script = std::fs::read_to_string(out.join("fpga/synth_yosys.ys")).unwrap();
+        assert!(!script.contains("synth_xilinx"), "{script}");
+        let synth: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("synth.json")).unwrap())
+                .unwrap();
+        // fc1 has 24 multipliers and fc2 ⌈24 / 3⌉ = 8, each fitting one 18 × 18 block; the
+        // iCE40 keeps every multiplication in LUTs.
+        assert_eq!(synth["estimate"]["dsps"], dsps, "{target}: {synth}");
+        assert_eq!(synth["measured"]["dsps"], dsps, "{target}: {synth}");
+        for key in ["luts", "ffs", "carry"] {
+            assert!(
+                synth["measured"][key].as_u64().unwrap() > 0,
+                "{target}: yosys measured no {key}: {synth}"
+            );
+        }
+        let table = std::fs::read_to_string(out.join("synth.txt")).unwrap();
+        assert!(
+            table.contains(dsp_cell) && table.contains(carry_cell),
+            "{table}"
+        );
     }
 }

@@ -10,12 +10,14 @@
 //!   over several lanes is the sum of its segments; R that does not divide nnz leaves idle slots
 //!   in the last lane. With `prefer_shifts`, products by ±2^k are ordered after all others, so
 //!   they fill lanes of their own.
-//!   When it needs no more multipliers, an *input-aligned* layout is used instead: in cycle k
+//!   When it needs at most 1/[`ALIGNMENT_SLACK`] more multipliers, an *input-aligned* layout
+//!   is used instead: in cycle k
 //!   every lane reads input `k mod n_in` (R ≥ n_in: a lane computes ⌊R/n_in⌋ whole outputs) or
 //!   input `t·R + k` (R < n_in: lane t of ⌈n_in/R⌉ per output). Lanes at the same position then
 //!   select their inputs identically, so synthesis shares one selection multiplexer between
 //!   them. Zero weights keep their place as products by 0 (not multiplied: their cycle idles),
-//!   which is why this layout only wins when few weights are zero.
+//!   which is why this layout only wins when few weights are zero. A selection multiplexer of R
+//!   inputs costs about as many LUTs per bit as R/4, so sharing them outweighs a few more DSPs.
 //! * Sequential plan (a saturating accumulator that can overflow; the order of hls4ml's loop
 //!   matters): one lane per output, of width ⌈nnz_j / R⌉, chaining its products in input order,
 //!   so each output is one segment and the cast-after-every-add order is kept exactly.
@@ -26,6 +28,10 @@
 
 use super::accumulation::AccumPlan;
 use ndarray::ArrayView2;
+
+/// The input-aligned layout is used when it needs at most 1/`ALIGNMENT_SLACK` more multipliers
+/// than the compact one.
+pub const ALIGNMENT_SLACK: usize = 16;
 
 /// One product `x[i] · w` contributing to output `j` (`w = 0` only as a placeholder in an
 /// input-aligned layout).
@@ -189,7 +195,8 @@ pub fn schedule(
                 prefer_shifts,
             };
             let aligned = input_aligned(weights, r);
-            if aligned.len() <= compact.multipliers() {
+            let limit = compact.multipliers() + compact.multipliers() / ALIGNMENT_SLACK;
+            if aligned.len() <= limit {
                 aligned
             } else {
                 return compact;
@@ -288,6 +295,33 @@ mod tests {
             let inputs: Vec<usize> = lane.cycles.iter().flatten().map(|p| p.i).collect();
             assert_eq!(inputs, vec![0, 1, 2, 3]);
         }
+    }
+
+    #[test]
+    fn input_aligned_layout_may_take_a_sixteenth_more_multipliers() {
+        // 64 × 8 at R = 16 with 21 zero weights (none filling a lane): compact needs
+        // ⌈491 / 16⌉ = 31 multipliers, aligned 32 = 31 + ⌊31 / 16⌋.
+        let w = Array2::from_shape_fn((64, 8), |(i, j)| {
+            if (i * 8 + j) % 25 == 0 {
+                0
+            } else {
+                (i + j + 1) as i128
+            }
+        });
+        assert_eq!(w.iter().filter(|&&v| v == 0).count(), 21);
+        let s = schedule(w.view(), 16, AccumPlan::Wrap, false);
+        assert_eq!(s.multipliers(), 32);
+        for lane in &s.lanes {
+            let inputs: Vec<usize> = lane.cycles.iter().flatten().map(|p| p.i % 16).collect();
+            assert_eq!(inputs, (0..16).collect::<Vec<_>>());
+        }
+        // With a quarter of the weights zero, compact wins.
+        let w = w.mapv(|v| if v % 4 == 0 { 0 } else { v });
+        let nnz = w.iter().filter(|&&v| v != 0).count();
+        assert_eq!(
+            schedule(w.view(), 16, AccumPlan::Wrap, false).multipliers(),
+            nnz.div_ceil(16)
+        );
     }
 
     #[test]

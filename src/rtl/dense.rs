@@ -177,7 +177,7 @@ fn product(
         };
         let net = b.wire(&name, width, true, Expr::MulConst(xe.net, w), 0)?;
         let w_bits = Interval::point(w).signed_width();
-        let dsp = super::dense_tm::uses_dsp(style, x.width, w_bits);
+        let dsp = timing.family.uses_dsp(style, x.width, w_bits);
         b.attr(net, "use_dsp", if dsp { "yes" } else { "no" });
         net
     };

@@ -30,26 +30,10 @@ use super::timing::Timing;
 use crate::analysis::accumulation::{bias_in_accum, AccumPlan};
 use crate::analysis::interval::Interval;
 use crate::analysis::schedule::{schedule, Product, Schedule, Segment};
-use crate::config::{MultiplierStyle, Strategy};
+use crate::config::Strategy;
 use crate::diag::Result;
 use crate::golden::DenseKernel;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Operand width (bits) above which, on both operands, a multiplication is worth a DSP block
-/// (7-series DSP48E1: 25 × 18).
-pub const DSP_MIN_OPERAND_BITS: u32 = 10;
-
-/// Combinational delay of a DSP48E1 multiply without its internal registers (ns, speed grade −1).
-pub const DSP_MULTIPLY_NS: f64 = 3.4;
-
-/// Whether a multiplier with operands of `a` and `b` bits goes to a DSP block.
-pub fn uses_dsp(style: MultiplierStyle, a: u32, b: u32) -> bool {
-    match style {
-        MultiplierStyle::Dsp => true,
-        MultiplierStyle::Lut => false,
-        MultiplierStyle::Auto => a > DSP_MIN_OPERAND_BITS && b > DSP_MIN_OPERAND_BITS,
-    }
-}
 
 fn bits_for(r: usize) -> u32 {
     (usize::BITS - (r - 1).leading_zeros()).max(1)
@@ -542,14 +526,16 @@ fn multiplier(
     let xe = b.resize(x_sig, pw, &format!("{name}_xe"), lay.prod_stage)?;
     let we = b.resize(w_sig, pw, &format!("{name}_we"), lay.prod_stage)?;
     let prod = b.wire(name, pw, true, Expr::Mul(xe.net, we.net), lay.prod_stage)?;
-    let dsp = uses_dsp(layer.settings.multiplier, x_w, ww);
-    b.attr(prod, "use_dsp", if dsp { "yes" } else { "no" });
-    // Selection (a LUT level) and the multiplier: a DSP48E1, or a LUT array of ⌈log2 Ww⌉ + 1
+    let dsp = timing
+        .family
+        .dsp()
+        .filter(|_| timing.family.uses_dsp(layer.settings.multiplier, x_w, ww));
+    b.attr(prod, "use_dsp", if dsp.is_some() { "yes" } else { "no" });
+    // Selection (a LUT level) and the multiplier: a DSP block, or a LUT array of ⌈log2 Ww⌉ + 1
     // adder levels.
-    let mul_ns = if dsp {
-        DSP_MULTIPLY_NS
-    } else {
-        (bits_for(ww as usize) + 1) as f64 * timing.adder_ns(pw)
+    let mul_ns = match dsp {
+        Some(dsp) => dsp.multiply_ns,
+        None => (bits_for(ww as usize) + 1) as f64 * timing.adder_ns(pw),
     };
     b.stage_delay(timing.stage_ns(1, timing.model.lut_level_ns + mul_ns));
     Ok((

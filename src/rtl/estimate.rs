@@ -1,22 +1,25 @@
-//! Resource estimates for a 7-series part, counted from a module's netlist.
-//!
-//! The rules, per netlist element:
+//! Resource estimates for the target's family, counted from a module's netlist. With k-input
+//! LUTs (6 on xc7, 4 on ecp5 and ice40), carry cells of c bits (4, 2, 1) and DSP blocks of
+//! A₀ × B₀ (25 × 18 on xc7, 18 × 18 on ecp5, none on ice40), the rules per netlist element are:
 //! * register bits: one flip-flop each, except a product of a DSP-mapped multiplier registered
-//!   as it is (the DSP48E1's M register holds it); the valid pipeline's `DEPTH` flip-flops;
-//! * W-bit adder or subtractor: W LUTs and ⌈W/4⌉ CARRY4;
+//!   as it is (the DSP block's output register holds it); the valid pipeline's `DEPTH`
+//!   flip-flops;
+//! * W-bit adder or subtractor: W LUTs and ⌈W/c⌉ carry cells;
 //! * constant multiplier (shift-add): (CSD digits − 1) adders of the product width;
-//! * general multiplier marked `use_dsp = "yes"`: ⌈A/25⌉·⌈B/18⌉ DSP48E1 for A ≥ B operand bits;
-//!   otherwise a LUT array of about A·B/2 LUTs;
+//! * general multiplier marked `use_dsp = "yes"`: ⌈A/A₀⌉·⌈B/B₀⌉ DSP blocks for A ≥ B operand
+//!   bits; otherwise a LUT array of about A·B/2 LUTs (A·B with 4-input LUTs);
 //! * `case` selection among n distinct values (the default counts when some selector value has
-//!   no arm): W·⌈n/4⌉ LUTs; among constants only, a function of the S selector bits: W·⌈2^S/64⌉
-//!   LUTs; 2:1 mux: ⌈W/2⌉ LUTs; comparison with a constant: ⌈W/3⌉ LUTs; single-bit logic: 1 LUT;
-//! * ROM of D words × W bits: ⌈D·W / 18 Kib⌉ RAMB18 when D ≥ 512, otherwise LUTs, W·⌈D/64⌉
-//!   (64 × 1 per LUT6), as Yosys maps them;
+//!   no arm): W·⌈n/(k−2)⌉ LUTs; among constants only, a function of the S selector bits:
+//!   W·⌈2^S/2^k⌉ LUTs; 2:1 mux: ⌈W/2⌉ LUTs (W with 4-input LUTs); comparison with a constant:
+//!   ⌈W/(k/2)⌉ LUTs; single-bit logic: 1 LUT;
+//! * ROM of D words × W bits: block RAMs for the bits when D ≥ 512, otherwise LUTs, W·⌈D/2^k⌉,
+//!   as Yosys maps them;
 //! * combinational nets computing the same expression of the same nets are counted once, as
 //!   synthesis merges them.
 
 use super::dense::csd_digits;
 use super::netlist::*;
+use crate::family::Family;
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -29,9 +32,11 @@ pub struct Estimate {
     pub weight_memory_bits: u64,
     pub luts: u64,
     pub ffs: u64,
-    pub carry4: u64,
+    /// Carry cells: CARRY4 (xc7), CCU2C (ecp5), SB_CARRY (ice40).
+    pub carry: u64,
     pub dsps: u64,
-    pub bram18: u64,
+    /// Block RAMs: RAMB18 (xc7), DP16KD (ecp5), SB_RAM40_4K (ice40).
+    pub bram: u64,
 }
 
 impl std::ops::AddAssign for Estimate {
@@ -42,9 +47,9 @@ impl std::ops::AddAssign for Estimate {
         self.weight_memory_bits += o.weight_memory_bits;
         self.luts += o.luts;
         self.ffs += o.ffs;
-        self.carry4 += o.carry4;
+        self.carry += o.carry;
         self.dsps += o.dsps;
-        self.bram18 += o.bram18;
+        self.bram += o.bram;
     }
 }
 
@@ -62,11 +67,11 @@ fn significant_width(m: &Module, id: NetId) -> u32 {
     }
 }
 
-fn adder(width: u32) -> Estimate {
+fn adder(width: u32, family: Family) -> Estimate {
     Estimate {
         adders: 1,
         luts: width as u64,
-        carry4: width.div_ceil(4) as u64,
+        carry: width.div_ceil(family.carry_bits()) as u64,
         ..Estimate::default()
     }
 }
@@ -79,20 +84,29 @@ fn is_dsp_product(m: &Module, id: NetId) -> bool {
 }
 
 /// LUTs of a `case` of `width` bits.
-fn case_luts(m: &Module, width: u64, sel: NetId, arms: &[(u64, Operand)], default: Operand) -> u64 {
+fn case_luts(
+    m: &Module,
+    family: Family,
+    width: u64,
+    sel: NetId,
+    arms: &[(u64, Operand)],
+    default: Operand,
+) -> u64 {
+    let k = family.lut_inputs();
     let sel_bits = m.net(sel).width;
     let mut values: HashSet<Operand> = arms.iter().map(|(_, v)| *v).collect();
     if (arms.len() as u64) < 1u64 << sel_bits.min(63) {
         values.insert(default);
     }
     if values.iter().all(|v| matches!(v, Operand::Const(_))) {
-        width * (1u64 << sel_bits.min(63)).div_ceil(64)
+        width * (1u64 << sel_bits.min(63)).div_ceil(1 << k)
     } else {
-        width * (values.len() as u64).div_ceil(4)
+        width * (values.len() as u64).div_ceil((k - 2) as u64)
     }
 }
 
-pub fn estimate(m: &Module) -> Estimate {
+pub fn estimate(m: &Module, family: Family) -> Estimate {
+    let k = family.lut_inputs() as u64;
     let mut e = Estimate::default();
     let mut seen: HashSet<(&Expr, u32, bool)> = HashSet::new();
     for net in &m.nets {
@@ -113,38 +127,45 @@ pub fn estimate(m: &Module) -> Estimate {
                 e.ffs += w;
                 e.register_bits += w;
                 if depth >= 512 {
-                    e.bram18 += bits.div_ceil(18 * 1024).max(1);
+                    e.bram += bits.div_ceil(family.bram_bits()).max(1);
                 } else {
-                    e.luts += w * depth.div_ceil(64);
+                    e.luts += w * depth.div_ceil(1 << k);
                 }
             }
             Def::Wire(expr) if !seen.insert((expr, net.width, net.signed)) => {}
             Def::Wire(expr) => match expr {
-                Expr::Add(..) | Expr::Sub(..) => e += adder(net.width),
+                Expr::Add(..) | Expr::Sub(..) => e += adder(net.width, family),
                 Expr::MulConst(_, c) => {
                     e.multipliers += 1;
                     for _ in 1..csd_digits(*c) {
-                        e += adder(net.width);
+                        e += adder(net.width, family);
                     }
                 }
                 Expr::Mul(a, b) => {
                     e.multipliers += 1;
                     let (x, y) = (significant_width(m, *a), significant_width(m, *b));
                     let (big, small) = (x.max(y) as u64, x.min(y) as u64);
-                    if net.attrs.iter().any(|(k, v)| k == "use_dsp" && v == "yes") {
-                        e.dsps += big.div_ceil(25) * small.div_ceil(18);
-                    } else {
-                        e.luts += (big * small).div_ceil(2);
-                        e.carry4 += (big * small).div_ceil(8);
+                    let dsp = family
+                        .dsp()
+                        .filter(|_| net.attrs.iter().any(|(k, v)| k == "use_dsp" && v == "yes"));
+                    match dsp {
+                        Some(d) => {
+                            e.dsps +=
+                                big.div_ceil(d.a_bits as u64) * small.div_ceil(d.b_bits as u64)
+                        }
+                        None => {
+                            e.luts += (big * small * 2).div_ceil(k - 2);
+                            e.carry += (big * small).div_ceil(2 * family.carry_bits() as u64);
+                        }
                     }
                 }
                 Expr::Case { sel, arms, default } => {
-                    e.luts += case_luts(m, w, *sel, arms, *default)
+                    e.luts += case_luts(m, family, w, *sel, arms, *default)
                 }
-                Expr::Mux(..) => e.luts += w.div_ceil(2),
-                Expr::Cmp(_, n, _) => e.luts += (m.net(*n).width as u64).div_ceil(3),
+                Expr::Mux(..) => e.luts += w.div_ceil(k / 2 - 1),
+                Expr::Cmp(_, n, _) => e.luts += (m.net(*n).width as u64).div_ceil(k / 2),
                 Expr::And(_) | Expr::Or(_) | Expr::Not(_) => e.luts += 1,
-                Expr::ReduceOr { hi, lo, .. } => e.luts += ((hi - lo + 1) as u64).div_ceil(6),
+                Expr::ReduceOr { hi, lo, .. } => e.luts += ((hi - lo + 1) as u64).div_ceil(k),
                 Expr::Copy(_) | Expr::Concat(_) => {}
             },
         }
@@ -185,9 +206,11 @@ mod tests {
         let p = b.wire("p", 12, true, Expr::MulConst(s, 7), 0).unwrap();
         let r = b.at(p, 1).unwrap();
         b.output(r);
-        let e = estimate(&b.m);
+        let e = estimate(&b.m, Family::Xc7);
         assert_eq!((e.adders, e.multipliers, e.register_bits), (2, 1, 12));
         assert_eq!(e.luts, 9 + 12);
-        assert_eq!(e.carry4, 3 + 3);
+        assert_eq!(e.carry, 3 + 3);
+        let e = estimate(&b.m, Family::Ice40);
+        assert_eq!(e.carry, 9 + 12, "one SB_CARRY per bit");
     }
 }

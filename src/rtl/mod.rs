@@ -359,7 +359,7 @@ fn layer_module(
         ));
     }
     verilog::prune(&mut m);
-    info.estimate = estimate::estimate(&m);
+    info.estimate = estimate::estimate(&m, timing.family);
     Ok((m, info))
 }
 

@@ -1,12 +1,14 @@
 //! The delay model that places pipeline registers for a target clock period.
 //!
-//! Delays are estimates for a Xilinx 7-series part at speed grade −1, from the shape of the
+//! Delays are estimates for the target's family (see [`crate::family`]), from the shape of the
 //! logic: a LUT level with its routing costs `lut_level_ns`; a W-bit carry-chain adder costs one
 //! LUT level plus `carry_per_bit_ns · W`; every stage pays `register_ns` (clock-to-out, setup
 //! and clock uncertainty). Lowering fits as many adder-tree levels (or sequential
 //! accumulate-and-cast links) into a stage as the period allows, at least one. The schedule is
 //! decided here, in rtlgen, not left to the synthesis tool; the report gives the resulting
 //! per-stage delay estimate.
+
+use crate::family::Family;
 
 /// Delays of one FPGA family, in nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -16,26 +18,26 @@ pub struct DelayModel {
     pub carry_per_bit_ns: f64,
 }
 
-/// Xilinx 7-series (Artix-7, Zynq-7000), speed grade −1.
-pub const XC7: DelayModel = DelayModel {
-    register_ns: 0.9,
-    lut_level_ns: 0.65,
-    carry_per_bit_ns: 0.03,
-};
-
-/// A clock period and the delay model used to meet it.
+/// A clock period, the family, and the family's delay model used to meet the period.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Timing {
     pub clock_period_ns: f64,
+    pub family: Family,
     pub model: DelayModel,
 }
 
 impl Timing {
-    pub fn xc7(clock_period_ns: f64) -> Self {
+    pub fn new(family: Family, clock_period_ns: f64) -> Self {
         Timing {
             clock_period_ns,
-            model: XC7,
+            family,
+            model: family.delays(),
         }
+    }
+
+    /// Xilinx 7-series at `clock_period_ns`.
+    pub fn xc7(clock_period_ns: f64) -> Self {
+        Self::new(Family::Xc7, clock_period_ns)
     }
 
     /// A W-bit addition (one LUT level and the carry chain).
