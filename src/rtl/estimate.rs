@@ -2,8 +2,8 @@
 //! LUTs (6 on xc7, 4 on ecp5 and ice40), carry cells of c bits (4, 2, 1) and DSP blocks of
 //! A₀ × B₀ (25 × 18 on xc7, 18 × 18 on ecp5, none on ice40), the rules per netlist element are:
 //! * register bits: one flip-flop each, except a product of a DSP-mapped multiplier registered
-//!   as it is (the DSP block's output register holds it); the valid pipeline's `DEPTH`
-//!   flip-flops;
+//!   as it is, and a ROM word read straight into one (the DSP block's registers hold them); the
+//!   valid pipeline's `DEPTH` flip-flops;
 //! * W-bit adder or subtractor: W LUTs and ⌈W/c⌉ carry cells;
 //! * constant multiplier (shift-add): (CSD digits − 1) adders of the product width;
 //! * general multiplier marked `use_dsp = "yes"`: ⌈A/A₀⌉·⌈B/B₀⌉ DSP blocks for A ≥ B operand
@@ -53,18 +53,49 @@ impl std::ops::AddAssign for Estimate {
     }
 }
 
-/// The width a net carried before sign or zero extension.
-fn significant_width(m: &Module, id: NetId) -> u32 {
-    let net = m.net(id);
-    match &net.def {
+/// The net `id` extends by sign or zeros (or `id`).
+fn unextended(m: &Module, id: NetId) -> NetId {
+    match &m.net(id).def {
         Def::Wire(Expr::Concat(parts)) => match parts.as_slice() {
             [Part::Repeat { .. } | Part::Fill { .. }, Part::Bits { net, .. }] => {
-                significant_width(m, *net)
+                unextended(m, *net)
             }
-            _ => net.width,
+            _ => id,
         },
-        _ => net.width,
+        _ => id,
     }
+}
+
+/// The width a net carried before sign or zero extension.
+fn significant_width(m: &Module, id: NetId) -> u32 {
+    m.net(unextended(m, id)).width
+}
+
+/// The net whose bits `id` carries, looking through extension, copies and bit slices.
+fn source(m: &Module, id: NetId) -> NetId {
+    let id = unextended(m, id);
+    match &m.net(id).def {
+        Def::Wire(Expr::Concat(parts)) => match parts.as_slice() {
+            [Part::Bits { net, .. }] => source(m, *net),
+            _ => id,
+        },
+        Def::Wire(Expr::Copy(Operand::Net(n))) => source(m, *n),
+        _ => id,
+    }
+}
+
+/// ROMs read straight into a DSP-mapped multiplier: the DSP block's input register holds the
+/// word, so they cost no flip-flops.
+fn roms_feeding_dsps(m: &Module) -> HashSet<NetId> {
+    (0..m.nets.len())
+        .map(NetId)
+        .filter(|&id| is_dsp_product(m, id))
+        .flat_map(|id| match m.net(id).def {
+            Def::Wire(Expr::Mul(a, b)) => [source(m, a), source(m, b)],
+            _ => unreachable!("a DSP product is a multiplication"),
+        })
+        .filter(|&id| matches!(m.net(id).def, Def::Rom { .. }))
+        .collect()
 }
 
 fn adder(width: u32, family: Family) -> Estimate {
@@ -109,7 +140,8 @@ pub fn estimate(m: &Module, family: Family) -> Estimate {
     let k = family.lut_inputs() as u64;
     let mut e = Estimate::default();
     let mut seen: HashSet<(&Expr, u32, bool)> = HashSet::new();
-    for net in &m.nets {
+    let dsp_roms = roms_feeding_dsps(m);
+    for (id, net) in m.nets.iter().enumerate() {
         let w = net.width as u64;
         match &net.def {
             Def::Input | Def::Instance => {}
@@ -124,8 +156,10 @@ pub fn estimate(m: &Module, family: Family) -> Estimate {
                 let depth = 1u64 << m.net(*addr).width;
                 let bits = words.len() as u64 * w;
                 e.weight_memory_bits += bits;
-                e.ffs += w;
                 e.register_bits += w;
+                if !dsp_roms.contains(&NetId(id)) {
+                    e.ffs += w;
+                }
                 if depth >= 512 {
                     e.bram += bits.div_ceil(family.bram_bits()).max(1);
                 } else {
