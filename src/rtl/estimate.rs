@@ -14,8 +14,8 @@
 //!   ⌈W/(k/2)⌉ LUTs; single-bit logic: 1 LUT;
 //! * ROM of D words × W bits: block RAMs for the bits when D ≥ 512, otherwise LUTs, W·⌈D/2^k⌉,
 //!   as Yosys maps them;
-//! * combinational nets computing the same expression of the same nets are counted once, as
-//!   synthesis merges them.
+//! * nets computing the same expression of equal nets, and registers of equal nets, are counted
+//!   once, as synthesis merges them.
 
 use super::dense::csd_digits;
 use super::netlist::*;
@@ -136,15 +136,55 @@ fn case_luts(
     }
 }
 
+/// What a net computes, with operands replaced by their first equal net.
+#[derive(PartialEq, Eq, Hash)]
+enum Structure {
+    Wire(Expr, u32, bool),
+    Reg(NetId, u32),
+}
+
+/// Which nets repeat an earlier net: the same expression, or a register of the same net, over
+/// operands that are themselves equal (synthesis merges them, as Yosys' `opt_merge`).
+fn duplicates(m: &Module) -> Vec<bool> {
+    let mut first: Vec<NetId> = (0..m.nets.len()).map(NetId).collect();
+    let mut seen: std::collections::HashMap<Structure, NetId> = Default::default();
+    let mut dup = vec![false; m.nets.len()];
+    for (id, net) in m.nets.iter().enumerate() {
+        let key = match &net.def {
+            Def::Wire(expr) => {
+                let canonical = expr
+                    .clone()
+                    .try_map_nets::<()>(&mut |n| Ok(first[n.0]))
+                    .expect("infallible");
+                Structure::Wire(canonical, net.width, net.signed)
+            }
+            Def::Reg(d) => Structure::Reg(first[d.0], net.width),
+            _ => continue,
+        };
+        match seen.get(&key) {
+            Some(&earlier) => {
+                first[id] = earlier;
+                dup[id] = true;
+            }
+            None => {
+                seen.insert(key, NetId(id));
+            }
+        }
+    }
+    dup
+}
+
 pub fn estimate(m: &Module, family: Family) -> Estimate {
     let k = family.lut_inputs() as u64;
     let mut e = Estimate::default();
-    let mut seen: HashSet<(&Expr, u32, bool)> = HashSet::new();
+    let dup = duplicates(m);
     let dsp_roms = roms_feeding_dsps(m);
     for (id, net) in m.nets.iter().enumerate() {
         let w = net.width as u64;
         match &net.def {
             Def::Input | Def::Instance => {}
+            Def::Wire(_) if dup[id] => {}
+            Def::Reg(_) if dup[id] => e.register_bits += w,
             Def::Reg(d) if is_dsp_product(m, *d) => {
                 e.register_bits += w;
             }
@@ -166,7 +206,6 @@ pub fn estimate(m: &Module, family: Family) -> Estimate {
                     e.luts += w * depth.div_ceil(1 << k);
                 }
             }
-            Def::Wire(expr) if !seen.insert((expr, net.width, net.signed)) => {}
             Def::Wire(expr) => match expr {
                 Expr::Add(..) | Expr::Sub(..) => e += adder(net.width, family),
                 Expr::MulConst(_, c) => {
