@@ -78,7 +78,7 @@ pub struct LayerInfo {
     pub precision: Option<crate::ir::DensePrecision>,
     /// The slowest stage of the layer by the delay model (ns).
     pub estimated_stage_ns: f64,
-    /// Counted elements and estimated 7-series resources ([`estimate`]).
+    /// Counted elements and estimated resources of the target family ([`estimate`]).
     pub estimate: estimate::Estimate,
 }
 
