@@ -175,7 +175,7 @@ fn derived_accum(
         lo = lo.min(l);
         hi = hi.max(h);
     }
-    let signed = !(unsigned_ok && !lo.is_negative());
+    let signed = !unsigned_ok || lo.is_negative();
     let width = if signed {
         // Smallest W with −2^(W−1) <= lo and hi <= 2^(W−1) − 1.
         let neg = if lo.is_negative() {

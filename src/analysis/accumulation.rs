@@ -9,6 +9,7 @@
 //! * [`AccumPlan::Wrap`]: `accum` wraps with no saturation bits. Casting a sum into it is the sum
 //!   modulo 2^W, so each product is cast on its own (rounded, then wrapped) and the casts are
 //!   summed modulo 2^W in any order.
+//!
 //! Otherwise [`AccumPlan::Sequential`] keeps the loop's order and casts.
 
 use super::interval::Interval;
@@ -65,17 +66,17 @@ fn exact_holds(
     for (j, &b) in bias.iter().enumerate() {
         let b_acc = bias_in_accum(b, p);
         // The bias cast itself must be exact too.
-        let exact_bias =
-            Interval::point(b).shl((p.accum.frac_bits() - p.bias.frac_bits()).max(0) as u32);
+        let exact_bias = Interval::point(b)
+            .checked_shl((p.accum.frac_bits() - p.bias.frac_bits()).max(0) as u32);
         if p.accum.frac_bits() < p.bias.frac_bits() || exact_bias != Some(Interval::point(b_acc)) {
             return false;
         }
         let mut sum = Interval::point(b_acc);
         for &w in weights.column(j).iter().filter(|&&w| w != 0) {
-            let Some(prod) = input.scale(w).and_then(|i| i.shl(shift as u32)) else {
+            let Some(prod) = input.scale(w).and_then(|i| i.checked_shl(shift as u32)) else {
                 return false;
             };
-            let Some(next) = sum.add(prod) else {
+            let Some(next) = sum.checked_add(prod) else {
                 return false;
             };
             if !prod.within(range) || !next.within(range) {

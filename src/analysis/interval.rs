@@ -27,11 +27,11 @@ impl Interval {
             hi: a.max(b),
         })
     }
-    pub fn shl(self, s: u32) -> Option<Self> {
+    pub fn checked_shl(self, s: u32) -> Option<Self> {
         let f = 1i128.checked_shl(s).filter(|&f| f > 0)?;
         self.scale(f)
     }
-    pub fn add(self, o: Self) -> Option<Self> {
+    pub fn checked_add(self, o: Self) -> Option<Self> {
         Some(Interval {
             lo: self.lo.checked_add(o.lo)?,
             hi: self.hi.checked_add(o.hi)?,

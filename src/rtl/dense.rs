@@ -7,6 +7,7 @@
 //! * `Wrap`: each product cast into `accum` (stage 1), then an adder tree modulo 2^W.
 //! * `Sequential`: each product cast into `accum` (stage 1), then hls4ml's chain
 //!   `acc = cast(acc + p → accum)` in input order, as many links per stage as the period allows.
+//!
 //! The result cast gets a stage of its own and the outputs are registered once more.
 
 use super::builder::{ModuleBuilder, Signal};
@@ -243,7 +244,7 @@ fn exact_sum(
                 frac: fc,
                 ..shifted
             },
-            range: range.shl(s).expect("fits"),
+            range: range.checked_shl(s).expect("fits"),
         });
     }
     Ok(
@@ -291,9 +292,9 @@ pub(super) fn tree(
     timing: &Timing,
 ) -> Result<Term> {
     // Levels per stage from the widest adder, the root's.
-    let total = terms.iter().fold(Some(Interval::point(0)), |acc, t| {
-        acc.and_then(|a| a.add(t.range()))
-    });
+    let total = terms
+        .iter()
+        .try_fold(Interval::point(0), |acc, t| acc.checked_add(t.range()));
     let widest = total.map_or(127, |r| shape(r).0);
     let adder = timing.adder_ns(widest);
     let per_stage = timing.per_stage(adder);
@@ -311,7 +312,10 @@ pub(super) fn tree(
                 next.push(pair[0]);
                 continue;
             };
-            let range = t0.range().add(t1.range()).expect("verified widths fit");
+            let range = t0
+                .range()
+                .checked_add(t1.range())
+                .expect("verified widths fit");
             let (width, signed) = shape(range);
             let mut frac = 0;
             let mut ops = [Operand::Const(0); 2];

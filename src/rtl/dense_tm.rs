@@ -633,7 +633,7 @@ fn contribution(
                     frac: lay.fc,
                     ..shifted
                 },
-                range: range.shl(s).expect("fits"),
+                range: range.checked_shl(s).expect("fits"),
             }
         }
         _ => Contribution {
@@ -658,7 +658,7 @@ fn output_accumulator(
     let mut total = Interval::point(bias);
     for &(cycles, c) in slots {
         for _ in 0..cycles {
-            total = total.add(c.range).expect("verified widths fit");
+            total = total.checked_add(c.range).expect("verified widths fit");
         }
     }
     let terms = slots
@@ -753,7 +753,7 @@ fn lane_accumulator(
         let mut sum = Interval::point(init_of(seg));
         for _ in seg.first_cycle..=seg.last_cycle {
             for c in slots {
-                sum = sum.add(c.range).expect("verified widths fit");
+                sum = sum.checked_add(c.range).expect("verified widths fit");
             }
         }
         sum
