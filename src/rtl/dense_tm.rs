@@ -269,8 +269,8 @@ pub fn lower(
     // What each output's final tree adds.
     let mut parts: Vec<Vec<Term>> = vec![Vec::new(); layer.n_out];
     let segments = sched.segments();
-    let with_accumulator = owned_outputs(&sched, &segments, layer.plan);
     let mut owned: BTreeMap<usize, Vec<(usize, Contribution)>> = BTreeMap::new();
+    let mut shared = Vec::new();
     for (l, ((lane, segs), slots)) in sched
         .lanes
         .iter()
@@ -285,13 +285,17 @@ pub fn lower(
                 .or_default()
                 .extend(slots.into_iter().map(|c| (cycles, c)));
         } else {
-            let lane = LaneSums {
-                segs,
-                slots: &slots,
-                with_accumulator: &with_accumulator,
-            };
-            lane_accumulator(b, &lay, &mut ctl, l, &lane, &mut parts, timing)?;
+            shared.push((l, segs, slots));
         }
+    }
+    let with_accumulator: BTreeSet<usize> = owned.keys().copied().collect();
+    for (l, segs, slots) in shared {
+        let lane = LaneSums {
+            segs,
+            slots: &slots,
+            with_accumulator: &with_accumulator,
+        };
+        lane_accumulator(b, &lay, &mut ctl, l, &lane, &mut parts, timing)?;
     }
     for (j, slots) in owned {
         let term = output_accumulator(b, &lay, &mut ctl, j, &slots, timing)?;
@@ -303,21 +307,6 @@ pub fn lower(
             let sum = final_sum(b, &lay, j, std::mem::take(&mut parts[j]), timing)?;
             result(b, sum, j, layer)
         })
-        .collect()
-}
-
-/// Outputs that have an output accumulator (some lane works on them alone), which then holds
-/// their bias.
-fn owned_outputs(sched: &Schedule, segments: &[Vec<Segment>], plan: AccumPlan) -> BTreeSet<usize> {
-    if plan == AccumPlan::Sequential {
-        return Default::default();
-    }
-    sched
-        .lanes
-        .iter()
-        .zip(segments)
-        .filter(|(_, segs)| segs.len() == 1)
-        .map(|(_, segs)| segs[0].output)
         .collect()
 }
 
