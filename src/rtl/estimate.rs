@@ -154,8 +154,8 @@ fn duplicates(m: &Module) -> Vec<bool> {
             Def::Wire(expr) => {
                 let canonical = expr
                     .clone()
-                    .try_map_nets::<()>(&mut |n| Ok(first[n.0]))
-                    .expect("infallible");
+                    .try_map_nets::<std::convert::Infallible>(&mut |n| Ok(first[n.0]))
+                    .unwrap_or_else(|never| match never {});
                 Structure::Wire(canonical, net.width, net.signed)
             }
             Def::Reg(d) => Structure::Reg(first[d.0], net.width),
@@ -285,5 +285,29 @@ mod tests {
         assert_eq!(e.carry, 3 + 3);
         let e = estimate(&b.m, Family::Ice40);
         assert_eq!(e.carry, 9 + 12, "one SB_CARRY per bit");
+    }
+
+    #[test]
+    fn equal_selections_and_their_registers_count_once() {
+        let mut b = ModuleBuilder::new("t");
+        let sel = b.input("sel", 2);
+        let x: Vec<NetId> = (0..3).map(|i| b.input(&format!("x{i}"), 8)).collect();
+        let case = |b: &mut ModuleBuilder, name: &str| {
+            let arms = x
+                .iter()
+                .enumerate()
+                .map(|(k, &n)| (k as u64, Operand::Net(n)))
+                .collect();
+            let default = Operand::Const(0);
+            let net = b.wire_raw(name, 8, false, Expr::Case { sel, arms, default }, 0);
+            b.at(net, 1).unwrap()
+        };
+        let (r0, r1) = (case(&mut b, "m0"), case(&mut b, "m1"));
+        b.output(r0);
+        b.output(r1);
+        let e = estimate(&b.m, Family::Xc7);
+        // One 8-bit selection among x0, x1, x2 and the default 0: 8 · ⌈4/4⌉ LUTs; one register.
+        assert_eq!((e.luts, e.ffs), (8, 8));
+        assert_eq!(e.register_bits, 16, "both registers exist in the RTL");
     }
 }
