@@ -4,7 +4,8 @@
 //! * register bits: one flip-flop each, except a product of a DSP-mapped multiplier registered
 //!   as it is, and a ROM word read straight into one (the DSP block's registers hold them); the
 //!   valid pipeline's `DEPTH` flip-flops;
-//! * W-bit adder or subtractor: W LUTs and ⌈W/c⌉ carry cells;
+//! * W-bit adder or subtractor: W LUTs and ⌈W/c⌉ carry cells, except the first addition of each
+//!   registered DSP product taken whole, which the DSP block's post-adder performs;
 //! * constant multiplier (shift-add): (CSD digits − 1) adders of the product width;
 //! * general multiplier marked `use_dsp = "yes"`: ⌈A/A₀⌉·⌈B/B₀⌉ DSP blocks for A ≥ B operand
 //!   bits; otherwise a LUT array of about A·B/2 LUTs (A·B with 4-input LUTs);
@@ -81,6 +82,15 @@ fn source(m: &Module, id: NetId) -> NetId {
         },
         Def::Wire(Expr::Copy(Operand::Net(n))) => source(m, *n),
         _ => id,
+    }
+}
+
+/// The register `id` carries (through sign or zero extension) if it holds a DSP product.
+fn registered_dsp_product(m: &Module, id: NetId) -> Option<NetId> {
+    let id = unextended(m, id);
+    match m.net(id).def {
+        Def::Reg(d) if is_dsp_product(m, d) => Some(id),
+        _ => None,
     }
 }
 
@@ -179,6 +189,7 @@ pub fn estimate(m: &Module, family: Family) -> Estimate {
     let mut e = Estimate::default();
     let dup = duplicates(m);
     let dsp_roms = roms_feeding_dsps(m);
+    let mut post_added: HashSet<NetId> = HashSet::new();
     for (id, net) in m.nets.iter().enumerate() {
         let w = net.width as u64;
         match &net.def {
@@ -207,7 +218,17 @@ pub fn estimate(m: &Module, family: Family) -> Estimate {
                 }
             }
             Def::Wire(expr) => match expr {
-                Expr::Add(..) | Expr::Sub(..) => e += adder(net.width, family),
+                Expr::Add(a, b) => {
+                    let product = [a, b].into_iter().find_map(|o| match o {
+                        Operand::Net(n) => registered_dsp_product(m, *n),
+                        Operand::Const(_) => None,
+                    });
+                    match product {
+                        Some(p) if post_added.insert(p) => e.adders += 1,
+                        _ => e += adder(net.width, family),
+                    }
+                }
+                Expr::Sub(..) => e += adder(net.width, family),
                 Expr::MulConst(_, c) => {
                     e.multipliers += 1;
                     for _ in 1..csd_digits(*c) {
