@@ -39,6 +39,16 @@ pub enum MultiplierStyle {
     Lut,
 }
 
+/// How a streaming convolution builds its windows (hls4ml's `ConvImplementation` key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum ConvImplementation {
+    /// A precomputed mask-instruction ROM routes each pixel into per-tap FIFOs (REFERENCE §6.3;
+    /// hls4ml's `Encoded`).
+    Encoded,
+    /// `K_h − 1` line delays and a shifting window register (REFERENCE §6.2).
+    LineBuffer,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum IoType {
     Parallel,
@@ -53,6 +63,7 @@ pub struct Settings {
     pub reuse_factor: Option<u64>,
     pub strategy: Option<Strategy>,
     pub multiplier: Option<MultiplierStyle>,
+    pub conv_implementation: Option<ConvImplementation>,
 }
 
 /// A parsed configuration.
@@ -100,11 +111,11 @@ const MODEL_USED: &[&str] = &[
     "Strategy",
     "IOType",
     "Multiplier",
+    "ConvImplementation",
 ];
 const MODEL_IGNORED: &[&str] = &[
     "BramFactor",
     "TraceOutput",
-    "ConvImplementation",
     "Compression",
     "PipelineStyle",
     "BitExact",
@@ -114,13 +125,18 @@ const MODEL_IGNORED: &[&str] = &[
     "Trace",
     "MergeNodes",
 ];
-const LAYER_USED: &[&str] = &["Precision", "ReuseFactor", "Strategy", "Multiplier"];
+const LAYER_USED: &[&str] = &[
+    "Precision",
+    "ReuseFactor",
+    "Strategy",
+    "Multiplier",
+    "ConvImplementation",
+];
 const LAYER_IGNORED: &[&str] = &[
     "Trace",
     "table_size",
     "TableSize",
     "BramFactor",
-    "ConvImplementation",
     "ParallelizationFactor",
     "Implementation",
     "implementation",
@@ -136,10 +152,11 @@ const LAYER_IGNORED: &[&str] = &[
     "n_in",
     "n_out",
 ];
-const PREC_USED: &[&str] = &["default", "weight", "bias", "accum", "result", "maximum"];
+const PREC_USED: &[&str] = &[
+    "default", "weight", "bias", "accum", "result", "maximum", "scale",
+];
 const PREC_IGNORED: &[&str] = &[
     "table",
-    "scale",
     "exp_table",
     "inv_table",
     "inv_inp",
@@ -154,20 +171,29 @@ const PREC_IGNORED: &[&str] = &[
     "depthwise_result",
 ];
 /// hls4ml layer classes accepted under `LayerType`; rtlgen uses the first group.
-pub const LAYER_TYPES_USED: &[&str] = &["Dense", "Activation", "ReLU", "Input", "InputLayer"];
-const LAYER_TYPES_IGNORED: &[&str] = &[
+pub const LAYER_TYPES_USED: &[&str] = &[
+    "Dense",
+    "Activation",
+    "ReLU",
+    "Input",
+    "InputLayer",
     "Conv1D",
     "Conv2D",
-    "DepthwiseConv1D",
-    "DepthwiseConv2D",
-    "SeparableConv1D",
-    "SeparableConv2D",
-    "BatchNormalization",
-    "Softmax",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "Transpose",
     "Pooling1D",
     "Pooling2D",
     "GlobalPooling1D",
     "GlobalPooling2D",
+    "BatchNormalization",
+];
+const LAYER_TYPES_IGNORED: &[&str] = &[
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "Softmax",
     "MaxPooling1D",
     "MaxPooling2D",
     "AveragePooling1D",
@@ -175,9 +201,6 @@ const LAYER_TYPES_IGNORED: &[&str] = &[
     "Merge",
     "Concatenate",
     "Reshape",
-    "Transpose",
-    "ZeroPadding1D",
-    "ZeroPadding2D",
     "LeakyReLU",
     "ELU",
     "PReLU",
@@ -526,6 +549,20 @@ impl Parser {
                 Some("lut") => Some(MultiplierStyle::Lut),
                 _ => {
                     self.err(&format!("{at}.Multiplier"), "auto, dsp or lut", describe(v));
+                    None
+                }
+            };
+        }
+        if let Some(v) = obj.get("ConvImplementation") {
+            s.conv_implementation = match v.as_str().map(str::to_ascii_lowercase).as_deref() {
+                Some("encoded") => Some(ConvImplementation::Encoded),
+                Some("linebuffer") => Some(ConvImplementation::LineBuffer),
+                _ => {
+                    self.err(
+                        &format!("{at}.ConvImplementation"),
+                        "Encoded or LineBuffer",
+                        describe(v),
+                    );
                     None
                 }
             };

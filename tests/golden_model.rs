@@ -573,6 +573,7 @@ fn float_forward_with_bound(
                     assert_no_overflow(*v, *err, result, name);
                 }
             }
+            other => panic!("an MLP has no layer like '{}'", other.name()),
         }
     }
     assert_eq!(
@@ -640,6 +641,7 @@ fn golden_matches_float64_with_wide_types() {
                 );
             }
             Layer::Relu { result, .. } => assert_eq!(*result, ty(wide)),
+            other => panic!("an MLP has no layer like '{}'", other.name()),
         }
     }
     let x = random_inputs(64, SIZES[0], 1.0, 7);

@@ -642,7 +642,7 @@ fn compile_through_files() {
 
 #[test]
 fn every_unsupported_op_and_bad_attribute_is_reported_at_once() {
-    // x[16] -> /fc1/Gemm(transA=1) -> /conv/Conv -> /act/Sigmoid -> /head/Softmax -> y
+    // x[16] -> /fc1/Gemm(transA=1) -> /rnn/LSTM -> /act/Sigmoid -> /head/Softmax -> y
     let mut g = GraphProto {
         name: Some("g".into()),
         ..Default::default()
@@ -659,8 +659,8 @@ fn every_unsupported_op_and_bad_attribute_is_reported_at_once() {
         vec![int_attr("transA", 1), int_attr("transB", 1)],
     ));
     g.node.push(node(
-        "/conv/Conv",
-        "Conv",
+        "/rnn/LSTM",
+        "LSTM",
         &["h1", "conv.weight"],
         &["h2"],
         vec![],
@@ -685,7 +685,7 @@ fn every_unsupported_op_and_bad_attribute_is_reported_at_once() {
     assert!(gemm.expected.starts_with('0'), "{gemm:?}");
     assert_eq!(gemm.found, "1");
     for (name, op) in [
-        ("/conv/Conv", "Conv"),
+        ("/rnn/LSTM", "LSTM"),
         ("/act/Sigmoid", "Sigmoid"),
         ("/head/Softmax", "Softmax"),
     ] {
@@ -701,7 +701,7 @@ fn every_unsupported_op_and_bad_attribute_is_reported_at_once() {
     assert!(text.starts_with("4 problems found:"), "{text}");
     for s in [
         "/fc1/Gemm (Gemm)",
-        "/conv/Conv (Conv)",
+        "/rnn/LSTM (LSTM)",
         "/act/Sigmoid (Sigmoid)",
         "/head/Softmax (Softmax)",
     ] {

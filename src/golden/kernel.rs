@@ -1,7 +1,10 @@
 use crate::analysis::accumulation::{bias_in_accum, plan, AccumPlan};
 use crate::diag::{Diagnostic, Error, Result};
 use crate::fixed::{cast, from_f64, quantize, to_f64, CastPlan, FixedType, Quant};
-use crate::ir::{DensePrecision, DenseSettings, Graph, Op, Phase};
+use crate::ir::{
+    BatchNormPrecision, DensePrecision, DenseSettings, Graph, Op, Padding, Phase, PoolKind,
+    PoolPrecision, Window,
+};
 use ndarray::{Array2, ArrayView2, Axis};
 
 /// A compiled, bit-accurate model of a quantized graph.
@@ -9,6 +12,14 @@ use ndarray::{Array2, ArrayView2, Axis};
 pub struct GoldenModel {
     /// Per-sample input shape as in the ONNX model.
     pub input_shape: Vec<usize>,
+    /// For a channels-first image input: `input_order[i]` is the ONNX element that becomes
+    /// element `i` of the channels-last tensor the layers see.
+    pub input_order: Option<Vec<usize>>,
+    /// The per-sample shape of the last layer's output as the layers see it.
+    pub output_shape: Vec<usize>,
+    /// For an image output: `output_order[j]` is the element of the channels-last output that
+    /// is element `j` of the ONNX (channels-first) output.
+    pub output_order: Option<Vec<usize>>,
     pub input_type: FixedType,
     pub output_type: FixedType,
     pub layers: Vec<Layer>,
@@ -24,6 +35,64 @@ pub enum Layer {
         result: FixedType,
         to_result: CastPlan,
     },
+    /// Every output pixel is `kernel` applied to its window (see [`Op::Conv`]).
+    Conv {
+        name: String,
+        window: Window,
+        kernel: DenseKernel,
+        /// How io_stream hardware builds the windows (does not change what it computes).
+        implementation: crate::config::ConvImplementation,
+    },
+    /// Pixels of `fill` around a channels-last image `[h, w, channels]`.
+    Pad {
+        name: String,
+        h: usize,
+        w: usize,
+        channels: usize,
+        padding: Padding,
+        fill: i128,
+    },
+    /// See [`Op::Pool`].
+    Pool(PoolKernel),
+    /// See [`Op::GlobalPool`]; `pixels` per channel.
+    GlobalPool {
+        name: String,
+        kind: PoolKind,
+        pixels: usize,
+        channels: usize,
+        x_ty: FixedType,
+        precision: PoolPrecision,
+    },
+    /// See [`Op::BatchNorm`].
+    BatchNorm(BatchNormKernel),
+    /// `y[i] = x[perm[i]]`.
+    Transpose {
+        name: String,
+        perm: Vec<usize>,
+    },
+}
+
+/// A pooling layer ready to run: the arithmetic of one window is [`PoolKernel::reduce`].
+#[derive(Debug, Clone)]
+pub struct PoolKernel {
+    pub name: String,
+    pub kind: PoolKind,
+    pub window: Window,
+    pub x_ty: FixedType,
+    pub precision: PoolPrecision,
+    /// How io_stream hardware builds windows when the pool differs from its stride.
+    pub implementation: crate::config::ConvImplementation,
+}
+
+/// A batch normalization ready to run: [`BatchNormKernel::apply`].
+#[derive(Debug, Clone)]
+pub struct BatchNormKernel {
+    pub name: String,
+    pub x_ty: FixedType,
+    pub precision: BatchNormPrecision,
+    /// Mantissas of `scale` and `bias` per channel.
+    pub scale: Vec<i128>,
+    pub bias: Vec<i128>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,7 +131,12 @@ impl GoldenModel {
             ));
         }
         let chain = graph.chain()?;
-        let Op::Input { shape, .. } = &graph.g[graph.input].op else {
+        let Op::Input {
+            shape,
+            channels_last,
+            ..
+        } = &graph.g[graph.input].op
+        else {
             return Err(Error::Internal(
                 "the chain does not start at the input".into(),
             ));
@@ -81,21 +155,59 @@ impl GoldenModel {
                     result,
                     to_result: CastPlan::new(x_ty.frac_bits(), &result),
                 },
-                Op::Dense(d) => {
-                    let p = d.precision.expect("verified");
-                    let q = d.quantized.as_ref().expect("verified");
-                    let settings = d.settings.expect("verified");
-                    Layer::Dense(
-                        DenseKernel::new(
-                            &node.name,
-                            x_ty,
-                            p,
-                            q.weights.view(),
-                            q.bias.as_slice().expect("contiguous"),
-                        )
-                        .with_settings(settings),
-                    )
+                Op::Dense(d) => Layer::Dense(DenseKernel::of(&node.name, x_ty, d)),
+                Op::Conv(c) => Layer::Conv {
+                    name: node.name.clone(),
+                    window: c.window,
+                    kernel: DenseKernel::of(&node.name, x_ty, &c.dense),
+                    implementation: c.implementation.expect("verified"),
+                },
+                Op::Pad(p) => {
+                    let [h, w, channels] = graph.input_edge(n)?.shape[..] else {
+                        return Err(Error::Internal("pad of a non-image".into()));
+                    };
+                    Layer::Pad {
+                        name: node.name.clone(),
+                        h,
+                        w,
+                        channels,
+                        padding: *p,
+                        fill: if p.minimum { x_ty.min_mantissa() } else { 0 },
+                    }
                 }
+                Op::Pool(p) => Layer::Pool(PoolKernel {
+                    name: node.name.clone(),
+                    kind: p.kind,
+                    window: p.window,
+                    x_ty,
+                    precision: p.precision.expect("verified"),
+                    implementation: p.implementation.expect("verified"),
+                }),
+                Op::GlobalPool(p) => {
+                    let shape = &graph.input_edge(n)?.shape;
+                    Layer::GlobalPool {
+                        name: node.name.clone(),
+                        kind: p.kind,
+                        pixels: shape[0] * shape[1],
+                        channels: shape[2],
+                        x_ty,
+                        precision: p.precision.expect("verified"),
+                    }
+                }
+                Op::BatchNorm(b) => {
+                    let (scale, bias) = b.quantized.clone().expect("verified");
+                    Layer::BatchNorm(BatchNormKernel {
+                        name: node.name.clone(),
+                        x_ty,
+                        precision: b.precision.expect("verified"),
+                        scale: scale.to_vec(),
+                        bias: bias.to_vec(),
+                    })
+                }
+                Op::Transpose { perm } => Layer::Transpose {
+                    name: node.name.clone(),
+                    perm: perm.clone(),
+                },
                 other => {
                     return Err(Error::Internal(format!(
                         "golden model met a {} layer",
@@ -104,9 +216,30 @@ impl GoldenModel {
                 }
             });
         }
-        let output_type = ty(graph.input_edge(graph.output)?)?;
+        let out_edge = graph.input_edge(graph.output)?;
+        let output_type = ty(out_edge)?;
+        let in_edge = graph.output_edge(graph.input)?;
+        let channels_first = |shape: &[usize]| crate::ir::channels_first_order(shape);
+        let input_order = channels_last.then(|| {
+            let forward = channels_first(&in_edge.shape);
+            let mut inverse = vec![0; forward.len()];
+            for (onnx, &internal) in forward.iter().enumerate() {
+                inverse[internal] = onnx;
+            }
+            inverse
+        });
+        let output_channels_last = matches!(
+            graph.g[graph.output].op,
+            Op::Output {
+                channels_last: true,
+                ..
+            }
+        );
         Ok(GoldenModel {
             input_shape: shape.clone(),
+            input_order,
+            output_shape: out_edge.shape.clone(),
+            output_order: output_channels_last.then(|| channels_first(&out_edge.shape)),
             input_type,
             output_type,
             layers,
@@ -119,7 +252,16 @@ impl GoldenModel {
 
     /// Input conversion: each value cast into the input type with its modes. Non-finite values are
     /// user errors naming the sample and element.
+    /// The result is in the layers' (channels-last) element order.
     pub fn quantize_input(&self, sample: usize, x: &[f64]) -> Result<Vec<i128>> {
+        let ordered: Vec<f64>;
+        let x = match &self.input_order {
+            Some(order) => {
+                ordered = order.iter().map(|&i| x[i]).collect();
+                &ordered
+            }
+            None => x,
+        };
         x.iter()
             .enumerate()
             .map(|(i, &v)| {
@@ -174,17 +316,20 @@ impl GoldenModel {
         Ok(out)
     }
 
-    /// Output mantissas as exact `f64` values.
+    /// Output mantissas (rows in the layers' element order) as exact `f64` values in the ONNX
+    /// output's element order.
     pub fn to_values(&self, m: &Array2<i128>) -> Array2<f64> {
         let f = self.output_type.frac_bits();
-        m.mapv(|v| to_f64(v, f))
+        match &self.output_order {
+            Some(order) => Array2::from_shape_fn((m.nrows(), order.len()), |(r, j)| {
+                to_f64(m[[r, order[j]]], f)
+            }),
+            None => m.mapv(|v| to_f64(v, f)),
+        }
     }
 
     pub fn output_width(&self) -> usize {
-        match self.layers.last() {
-            Some(Layer::Dense(d)) => d.n_out,
-            _ => self.n_inputs(),
-        }
+        self.output_shape.iter().product()
     }
 }
 
@@ -193,13 +338,149 @@ impl Layer {
         match self {
             Layer::Dense(d) => d.run(x),
             Layer::Relu { to_result, .. } => x.iter().map(|&v| to_result.apply(v.max(0))).collect(),
+            Layer::Conv { window, kernel, .. } => {
+                let mut out = Vec::with_capacity(window.out_h() * window.out_w() * kernel.n_out);
+                let mut patch = vec![0; window.window_elements()];
+                for oh in 0..window.out_h() {
+                    for ow in 0..window.out_w() {
+                        for (k, v) in patch.iter_mut().enumerate() {
+                            *v = x[window.input_index(oh, ow, k)];
+                        }
+                        out.extend(kernel.run(&patch));
+                    }
+                }
+                out
+            }
+            Layer::Pad {
+                h,
+                w,
+                channels,
+                padding: p,
+                fill,
+                ..
+            } => {
+                let wo = w + p.left + p.right;
+                let mut out = vec![*fill; (h + p.top + p.bottom) * wo * channels];
+                for r in 0..*h {
+                    let from = r * w * channels;
+                    let to = ((r + p.top) * wo + p.left) * channels;
+                    out[to..to + w * channels].copy_from_slice(&x[from..from + w * channels]);
+                }
+                out
+            }
+            Layer::Transpose { perm, .. } => perm.iter().map(|&i| x[i]).collect(),
+            Layer::Pool(p) => {
+                let w = &p.window;
+                let mut out = Vec::with_capacity(w.out_h() * w.out_w() * w.channels);
+                let area = w.kernel_h * w.kernel_w;
+                let mut elements = vec![0; area];
+                for oh in 0..w.out_h() {
+                    for ow in 0..w.out_w() {
+                        for c in 0..w.channels {
+                            for (k, e) in elements.iter_mut().enumerate() {
+                                *e = x[w.input_index(oh, ow, k * w.channels + c)];
+                            }
+                            out.push(p.reduce(&elements));
+                        }
+                    }
+                }
+                out
+            }
+            Layer::GlobalPool {
+                kind,
+                pixels,
+                channels,
+                x_ty,
+                precision,
+                ..
+            } => (0..*channels)
+                .map(|c| {
+                    let to_accum = CastPlan::new(x_ty.frac_bits(), &precision.accum);
+                    let acc = (1..*pixels).fold(to_accum.apply(x[c]), |acc, p| {
+                        let v = to_accum.apply(x[p * channels + c]);
+                        match kind {
+                            PoolKind::Max => v.max(acc),
+                            PoolKind::Average => {
+                                cast(acc + v, precision.accum.frac_bits(), &precision.accum)
+                            }
+                        }
+                    });
+                    finish_pool(*kind, acc, *pixels, precision)
+                })
+                .collect(),
+            Layer::BatchNorm(b) => {
+                let channels = b.scale.len();
+                x.iter()
+                    .enumerate()
+                    .map(|(i, &v)| b.apply(v, i % channels))
+                    .collect()
+            }
         }
     }
+
     pub fn name(&self) -> &str {
         match self {
             Layer::Dense(d) => &d.name,
-            Layer::Relu { name, .. } => name,
+            Layer::Pool(PoolKernel { name, .. })
+            | Layer::BatchNorm(BatchNormKernel { name, .. })
+            | Layer::Relu { name, .. }
+            | Layer::Conv { name, .. }
+            | Layer::Pad { name, .. }
+            | Layer::GlobalPool { name, .. }
+            | Layer::Transpose { name, .. } => name,
         }
+    }
+}
+
+/// An accumulated pool value in `accum` to the result: an average is divided by `area`,
+/// truncating toward zero at `accum`'s LSB (REFERENCE §1.2), then cast to `result`.
+pub fn finish_pool(kind: PoolKind, acc: i128, area: usize, p: &PoolPrecision) -> i128 {
+    let value = match kind {
+        PoolKind::Max => acc,
+        PoolKind::Average => cast(acc / area as i128, p.accum.frac_bits(), &p.accum),
+    };
+    cast(value, p.accum.frac_bits(), &p.result)
+}
+
+/// hls4ml's reduction tree (`nnet_common.h::reduce`, REFERENCE §4.3) over `v`: `N` elements split
+/// into the first `2^floor(log2(N − 1))` and the rest, recursively; `op` combines two nodes.
+pub fn reduce_tree(v: &[i128], op: &dyn Fn(i128, i128) -> i128) -> i128 {
+    match v.len() {
+        0 => 0,
+        1 => v[0],
+        2 => op(v[0], v[1]),
+        n => {
+            let left = 1usize << (usize::BITS - 1 - (n - 1).leading_zeros());
+            op(reduce_tree(&v[..left], op), reduce_tree(&v[left..], op))
+        }
+    }
+}
+
+impl PoolKernel {
+    /// One channel of one window (elements in `(fh, fw)` order, input mantissas): each cast to
+    /// `accum`, reduced by the tree with every node cast to `accum`, finished by [`finish_pool`].
+    pub fn reduce(&self, elements: &[i128]) -> i128 {
+        let accum = self.precision.accum;
+        let to_accum = CastPlan::new(self.x_ty.frac_bits(), &accum);
+        let cast_elements: Vec<i128> = elements.iter().map(|&v| to_accum.apply(v)).collect();
+        let acc = match self.kind {
+            PoolKind::Max => reduce_tree(&cast_elements, &|a, b| if a >= b { a } else { b }),
+            PoolKind::Average => reduce_tree(&cast_elements, &|a, b| {
+                cast(a + b, accum.frac_bits(), &accum)
+            }),
+        };
+        finish_pool(self.kind, acc, elements.len(), &self.precision)
+    }
+}
+
+impl BatchNormKernel {
+    /// `cast(x·scale_c + bias_c → result)`, exact before the cast.
+    pub fn apply(&self, x: i128, c: usize) -> i128 {
+        let f_prod = self.x_ty.frac_bits() + self.precision.scale.frac_bits();
+        let f_bias = self.precision.bias.frac_bits();
+        let f = f_prod.max(f_bias);
+        let sum = ((x * self.scale[c]) << (f - f_prod)) + (self.bias[c] << (f - f_bias));
+        cast(sum, f, &self.precision.result)
     }
 }
 
@@ -260,6 +541,19 @@ impl DenseKernel {
             weights: weights.to_owned(),
             bias: bias.to_vec(),
         }
+    }
+
+    /// The kernel of a quantized Dense (or a Conv's Dense) with input type `x_ty`.
+    pub fn of(name: &str, x_ty: FixedType, d: &crate::ir::Dense) -> Self {
+        let q = d.quantized.as_ref().expect("verified");
+        DenseKernel::new(
+            name,
+            x_ty,
+            d.precision.expect("verified"),
+            q.weights.view(),
+            q.bias.as_slice().expect("contiguous"),
+        )
+        .with_settings(d.settings.expect("verified"))
     }
 
     /// The same kernel scheduled with `settings`.

@@ -7,4 +7,6 @@
 mod kernel;
 pub mod reference;
 
-pub use kernel::{DenseKernel, GoldenModel, Layer};
+pub use kernel::{
+    finish_pool, reduce_tree, BatchNormKernel, DenseKernel, GoldenModel, Layer, PoolKernel,
+};

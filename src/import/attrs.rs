@@ -58,6 +58,34 @@ impl NodeCtx<'_> {
         }
     }
 
+    /// A list-of-integers attribute; `None` when absent.
+    pub fn ints_attr(&self, name: &str) -> Result<Option<Vec<i64>>, Diagnostic> {
+        match self.attr(name) {
+            None => Ok(None),
+            Some(a) if a.ints.is_empty() && a.i.is_some() => Err(self.diag(
+                format!("attribute '{name}'"),
+                "a list of integers",
+                "a single integer",
+            )),
+            Some(a) => Ok(Some(a.ints.clone())),
+        }
+    }
+
+    /// A string attribute; `None` when absent.
+    pub fn string_attr(&self, name: &str) -> Result<Option<String>, Diagnostic> {
+        match self.attr(name) {
+            None => Ok(None),
+            Some(a) => match &a.s {
+                Some(bytes) => Ok(Some(String::from_utf8_lossy(bytes).into_owned())),
+                None => Err(self.diag(
+                    format!("attribute '{name}'"),
+                    "a string",
+                    "another kind of attribute",
+                )),
+            },
+        }
+    }
+
     /// The tensor attribute `value` of a `Constant`.
     pub fn tensor_attr(
         &self,

@@ -86,10 +86,7 @@ pub fn add(ctx: &NodeCtx) -> Outcome {
         None
     };
     match (diags.is_empty(), bias) {
-        (true, Some(bias)) => Ok(Built::Layer {
-            op: Op::BiasAdd { bias },
-            shape,
-        }),
+        (true, Some(bias)) => Ok(Built::layer(Op::BiasAdd { bias }, shape)),
         _ => Err(diags),
     }
 }
@@ -127,8 +124,8 @@ fn finish(
     if !diags.is_empty() {
         return Err(diags);
     }
-    Ok(Built::Layer {
-        op: Op::Dense(Dense {
+    Ok(Built::layer(
+        Op::Dense(Dense {
             weights,
             bias,
             has_bias,
@@ -136,8 +133,8 @@ fn finish(
             settings: None,
             quantized: None,
         }),
-        shape: vec![n_out],
-    })
+        vec![n_out],
+    ))
 }
 
 fn matrix(ctx: &NodeCtx, a: &ArrayD<f64>, what: &str) -> Result<Array2<f64>, Diagnostic> {

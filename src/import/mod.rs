@@ -5,9 +5,12 @@
 //! all. One file per op family registers what it handles in [`op_builder`].
 
 mod attrs;
+mod conv;
 mod dense;
 mod names;
+mod pool;
 mod shape;
+mod spatial;
 mod tensor;
 
 use crate::diag::{Diagnostic, Diagnostics, Error, Result};
@@ -26,8 +29,13 @@ pub const OPSETS: std::ops::RangeInclusive<i64> = 9..=23;
 /// A value flowing between ONNX nodes during import.
 #[derive(Debug, Clone)]
 enum Value {
-    /// Produced by a layer; `shape` is per sample.
-    Activation { node: NodeIndex, shape: Vec<usize> },
+    /// Produced by a layer; `shape` is per sample. An `image` is held channels-last
+    /// (`[H, W, C]`, 1-D `[1, L, C]`) for an ONNX tensor `[C, H, W]` (`[C, L]`).
+    Activation {
+        node: NodeIndex,
+        shape: Vec<usize>,
+        image: bool,
+    },
     /// An initializer or `Constant`.
     Const(ArrayD<f64>),
     /// Produced by a node that could not be imported; consumers skip their checks.
@@ -63,6 +71,10 @@ pub fn import(model: &ModelProto) -> Result<Graph> {
         consumed: BTreeSet::new(),
         names: names::NameTable::default(),
         diags,
+        spatial: graph
+            .node
+            .iter()
+            .any(|n| SPATIAL_OPS.contains(&n.op_type())),
     };
     for init in &graph.initializer {
         match tensor_to_array(init) {
@@ -120,13 +132,26 @@ pub(crate) struct Builder {
     consumed: BTreeSet<String>,
     names: names::NameTable,
     diags: Diagnostics,
+    /// The model has convolutions or pooling: its rank-2 and rank-3 input is an image.
+    spatial: bool,
 }
+
+/// Ops that make a model's input an image (held channels-last).
+const SPATIAL_OPS: &[&str] = &[
+    "Conv",
+    "MaxPool",
+    "AveragePool",
+    "GlobalMaxPool",
+    "GlobalAveragePool",
+];
 
 /// What an op builder produced for the node's first output.
 pub(crate) enum Built {
-    Layer {
-        op: Op,
-        shape: Vec<usize>,
+    /// Layers in order, each consuming the previous one's output (per-sample `shape`); the last
+    /// one's output is the node's. `image`: that output is a channels-last image.
+    Layers {
+        layers: Vec<(Op, Vec<usize>)>,
+        image: bool,
     },
     /// The node is a constant (ONNX `Constant`).
     Const(ArrayD<f64>),
@@ -148,13 +173,20 @@ fn op_builder(op_type: &str) -> Option<OpBuilder> {
         "Identity" => shape::identity,
         "Dropout" => shape::dropout,
         "Constant" => shape::constant,
+        "Conv" => conv::conv,
+        "MaxPool" => pool::max_pool,
+        "AveragePool" => pool::average_pool,
+        "GlobalMaxPool" => pool::global_max_pool,
+        "GlobalAveragePool" => pool::global_average_pool,
+        "BatchNormalization" => pool::batch_norm,
         _ => return None,
     })
 }
 
 /// Every ONNX op type the importer supports, for error messages.
 pub const SUPPORTED_OPS: &str =
-    "Gemm, MatMul, Add, Relu, Flatten, Reshape, Identity, Dropout, Constant";
+    "Gemm, MatMul, Add, Relu, Flatten, Reshape, Identity, Dropout, Constant, Conv, MaxPool, \
+     AveragePool, GlobalMaxPool, GlobalAveragePool, BatchNormalization";
 
 /// One node being imported: its proto, its inputs resolved to values.
 pub(crate) struct NodeCtx<'a> {
@@ -162,6 +194,16 @@ pub(crate) struct NodeCtx<'a> {
     /// Position of the node in the graph, to locate unnamed nodes.
     pub index: usize,
     inputs: Vec<Option<Value>>,
+}
+
+impl Built {
+    /// A single layer whose output is a plain (not image) tensor.
+    pub fn layer(op: Op, shape: Vec<usize>) -> Self {
+        Built::Layers {
+            layers: vec![(op, shape)],
+            image: false,
+        }
+    }
 }
 
 impl NodeCtx<'_> {
@@ -215,6 +257,14 @@ impl NodeCtx<'_> {
                 "a tensor computed from the model input",
             )),
         }
+    }
+
+    /// Whether activation input `i` is a channels-last image.
+    pub fn is_image(&self, i: usize) -> bool {
+        matches!(
+            self.inputs.get(i),
+            Some(Some(Value::Activation { image: true, .. }))
+        )
     }
 
     /// Index of the single activation input, if exactly one input is an activation.
@@ -292,16 +342,24 @@ impl Builder {
             ));
             return None;
         }
+        let image = self.spatial && (shape.len() == 2 || shape.len() == 3);
         let node = self.g.add_node(Node {
             name: self.names.unique(&names::identifier(&name, "input")),
             op: Op::Input {
                 onnx_name: name.clone(),
                 shape: shape.clone(),
+                channels_last: image,
             },
             origin: vec![],
             config_names: vec![name.clone()],
         });
-        self.values.insert(name, Value::Activation { node, shape });
+        let shape = if image {
+            crate::ir::channels_last(&shape)
+        } else {
+            shape
+        };
+        self.values
+            .insert(name, Value::Activation { node, shape, image });
         Some(node)
     }
 
@@ -319,11 +377,12 @@ impl Builder {
         let name = graph.output[0].name().to_owned();
         let value = self.take(&name);
         match value {
-            Some(Value::Activation { node, shape }) => {
+            Some(Value::Activation { node, shape, image }) => {
                 let out = self.g.add_node(Node {
                     name: self.names.unique(&names::identifier(&name, "output")),
                     op: Op::Output {
                         onnx_name: name.clone(),
+                        channels_last: image,
                     },
                     origin: vec![],
                     config_names: vec![],
@@ -412,7 +471,7 @@ impl Builder {
         };
         let result = builder(&ctx);
         let producer = ctx.activation_index().and_then(|i| match &ctx.inputs[i] {
-            Some(Value::Activation { node, shape }) => Some((*node, shape.clone())),
+            Some(Value::Activation { node, shape, .. }) => Some((*node, shape.clone())),
             _ => None,
         });
         match result {
@@ -427,28 +486,48 @@ impl Builder {
                     self.values.insert(out.clone(), Value::Const(a));
                 }
             }
-            Ok(Built::Layer { op, shape }) => {
-                let Some((src, in_shape)) = producer else {
+            Ok(Built::Layers { layers, image }) => {
+                let Some((mut src, mut in_shape)) = producer else {
                     return mark_unknown(self);
                 };
                 let base = names::layer_base_name(node.name(), op_type, index);
-                let layer = self.g.add_node(Node {
-                    name: self.names.unique(&base),
-                    op,
-                    origin: vec![(node.name().to_owned(), op_type.to_owned())],
-                    config_names: names::config_names(node.name()),
-                });
-                self.g.add_edge(
-                    src,
-                    layer,
-                    Edge {
-                        shape: in_shape,
-                        ty: None,
-                    },
-                );
+                let count = layers.len();
+                for (k, (op, shape)) in layers.into_iter().enumerate() {
+                    let name = if k + 1 == count {
+                        base.clone()
+                    } else {
+                        format!("{base}_{}", op.layer_type().to_ascii_lowercase())
+                    };
+                    let layer = self.g.add_node(Node {
+                        name: self.names.unique(&name),
+                        op,
+                        origin: vec![(node.name().to_owned(), op_type.to_owned())],
+                        config_names: if k + 1 == count {
+                            names::config_names(node.name())
+                        } else {
+                            vec![]
+                        },
+                    });
+                    self.g.add_edge(
+                        src,
+                        layer,
+                        Edge {
+                            shape: in_shape,
+                            ty: None,
+                        },
+                    );
+                    src = layer;
+                    in_shape = shape;
+                }
                 if let Some(out) = node.output.first() {
-                    self.values
-                        .insert(out.clone(), Value::Activation { node: layer, shape });
+                    self.values.insert(
+                        out.clone(),
+                        Value::Activation {
+                            node: src,
+                            shape: in_shape,
+                            image,
+                        },
+                    );
                 }
             }
         }

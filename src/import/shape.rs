@@ -20,9 +20,9 @@ pub fn relu(ctx: &NodeCtx) -> Outcome {
     if !diags.is_empty() {
         return Err(diags);
     }
-    Ok(Built::Layer {
-        op: Op::Relu,
-        shape,
+    Ok(Built::Layers {
+        layers: vec![(Op::Relu, shape)],
+        image: ctx.is_image(0),
     })
 }
 
@@ -42,9 +42,9 @@ fn pass_through(ctx: &NodeCtx, known_attrs: &[&str]) -> Outcome {
     if !diags.is_empty() {
         return Err(diags);
     }
-    Ok(Built::Layer {
-        op: Op::Reshape,
-        shape,
+    Ok(Built::Layers {
+        layers: vec![(Op::Reshape, shape)],
+        image: ctx.is_image(0),
     })
 }
 
@@ -62,10 +62,21 @@ pub fn flatten(ctx: &NodeCtx) -> Outcome {
     if !diags.is_empty() {
         return Err(diags);
     }
-    Ok(Built::Layer {
-        op: Op::Reshape,
-        shape: vec![shape.iter().product()],
-    })
+    Ok(flattened(ctx, &shape))
+}
+
+/// The node's input as a vector in ONNX's row-major order: a channels-last image is reordered
+/// to channels-first by a Transpose; any other tensor is only reshaped.
+fn flattened(ctx: &NodeCtx, shape: &[usize]) -> Built {
+    let n = shape.iter().product();
+    let op = if ctx.is_image(0) {
+        Op::Transpose {
+            perm: crate::ir::channels_first_order(shape),
+        }
+    } else {
+        Op::Reshape
+    };
+    Built::layer(op, vec![n])
 }
 
 /// `Reshape` with a constant target shape whose first entry keeps the batch (`-1`, `0`, or any
@@ -131,10 +142,18 @@ pub fn reshape(ctx: &NodeCtx) -> Outcome {
         _ => None,
     };
     match resolved {
-        Some(s) if diags.is_empty() && !s.is_empty() => Ok(Built::Layer {
-            op: Op::Reshape,
-            shape: s,
-        }),
+        Some(s) if diags.is_empty() && s.len() == 1 && ctx.is_image(0) => {
+            Ok(flattened(ctx, &shape))
+        }
+        Some(s) if diags.is_empty() && ctx.is_image(0) => {
+            diags.push(ctx.diag(
+                "target shape",
+                format!("[batch, {n}] (an image may only be flattened)"),
+                format!("{target:?} giving {s:?}"),
+            ));
+            Err(diags)
+        }
+        Some(s) if diags.is_empty() && !s.is_empty() => Ok(Built::layer(Op::Reshape, s)),
         _ => {
             diags.push(ctx.diag(
                 "target shape",

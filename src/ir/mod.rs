@@ -7,7 +7,10 @@
 mod op;
 mod verify;
 
-pub use op::{Dense, DensePrecision, DenseSettings, Op, QuantizedDense};
+pub use op::{
+    BatchNorm, BatchNormPrecision, Conv, Dense, DensePrecision, DenseSettings, GlobalPool, Op,
+    Padding, Pool, PoolKind, PoolPrecision, QuantizedDense, Window,
+};
 pub use verify::verify;
 
 use crate::diag::{Error, Result};
@@ -15,6 +18,32 @@ use crate::fixed::FixedType;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
+
+/// The channels-last shape of an ONNX image shape `[C, H, W]` (`[C, L]` becomes `[1, L, C]`).
+pub fn channels_last(shape: &[usize]) -> Vec<usize> {
+    match shape {
+        [c, l] => vec![1, *l, *c],
+        [c, h, w] => vec![*h, *w, *c],
+        other => other.to_vec(),
+    }
+}
+
+/// For a channels-last image `[H, W, C]`: `perm[i]` is the channels-last index of element `i`
+/// of the channels-first order `[C, H, W]`.
+pub fn channels_first_order(shape: &[usize]) -> Vec<usize> {
+    let [h, w, c] = shape else {
+        return (0..shape.iter().product()).collect();
+    };
+    let mut perm = Vec::with_capacity(h * w * c);
+    for ci in 0..*c {
+        for hi in 0..*h {
+            for wi in 0..*w {
+                perm.push((hi * w + wi) * c + ci);
+            }
+        }
+    }
+    perm
+}
 
 /// How far lowering has progressed; each phase adds invariants to those of the previous one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]

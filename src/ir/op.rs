@@ -7,12 +7,19 @@ use ndarray::{Array1, Array2};
 pub enum Op {
     /// The graph input. A float sample `x` becomes `from_f64(x, T)` for the output edge's type T:
     /// quantized with T's rounding mode, then overflow-handled (REFERENCE §1.5).
+    /// With `channels_last`, the ONNX image `[C, H, W]` (`[C, L]`) is fed as the channels-last
+    /// tensor on the output edge.
     Input {
         onnx_name: String,
         shape: Vec<usize>,
+        channels_last: bool,
     },
-    /// The graph output: passes its input through unchanged.
-    Output { onnx_name: String },
+    /// The graph output: passes its input through unchanged. With `channels_last` the tensor is a
+    /// channels-last image that ONNX holds channels-first.
+    Output {
+        onnx_name: String,
+        channels_last: bool,
+    },
     /// Fully connected layer `y = x·W + b` with hls4ml's Latency datapath (REFERENCE §3.1):
     /// ```text
     /// acc = cast(b_j → accum)
@@ -27,6 +34,136 @@ pub enum Op {
     Relu,
     /// Changes the shape only (Flatten, Reshape, Identity): row-major element order is unchanged.
     Reshape,
+    /// A 1-D or 2-D convolution over a channels-last image: every output pixel `(oh, ow)` is the
+    /// [`Op::Dense`] arithmetic over the window `x[oh·S_h + fh][ow·S_w + fw][c]` flattened in
+    /// `(fh, fw, c)` order, giving the `F` channels of output pixel `(oh, ow)`. No padding inside:
+    /// padding is a [`Op::Pad`] before it.
+    Conv(Conv),
+    /// Zero padding of a channels-last image `[H, W, C]`: `top`/`bottom` rows and `left`/`right`
+    /// columns of zero pixels around it. Values are unchanged, so the output type is the input's.
+    Pad(Padding),
+    /// Max or average pooling of every channel over windows of a channels-last image
+    /// (REFERENCE §6.4): each window element is cast to `accum`, then reduced by the §4.3 tree
+    /// with every node cast to `accum` (max: `a ≥ b ? a : b`; average: `a + b`); an average is
+    /// then divided by the window area, truncating toward zero at `accum`'s LSB; the result is
+    /// cast to `result`. Padding, if any, is a [`Op::Pad`] before it.
+    Pool(Pool),
+    /// Max or average of every channel over all pixels of a channels-last image (hls4ml's
+    /// streaming global pooling): a running value per channel in `accum`, starting from the
+    /// first pixel cast to `accum`; each further pixel is cast to `accum` and combined (max:
+    /// `x > acc ? x : acc`; average: `acc + x` cast to `accum`); an average is divided by `H·W`,
+    /// truncating toward zero at `accum`'s LSB; the result is cast to `result`.
+    GlobalPool(GlobalPool),
+    /// `y = cast(x·scale_c + bias_c → result)` for channel `c` (the last axis), exact before the
+    /// cast (REFERENCE §5.1).
+    BatchNorm(BatchNorm),
+    /// Reorders elements: `y[i] = x[perm[i]]` over the row-major element order (the NHWC → NCHW
+    /// reordering before a Flatten of an image). Values and type are unchanged.
+    Transpose { perm: Vec<usize> },
+}
+
+/// Sliding-window geometry over a channels-last image `[in_h, in_w, channels]` (1-D: `in_h = 1`,
+/// `kernel_h = stride_h = 1`). The image is already padded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Window {
+    pub in_h: usize,
+    pub in_w: usize,
+    pub channels: usize,
+    pub kernel_h: usize,
+    pub kernel_w: usize,
+    pub stride_h: usize,
+    pub stride_w: usize,
+}
+
+impl Window {
+    /// `(in_h − kernel_h) div stride_h + 1`.
+    pub fn out_h(&self) -> usize {
+        (self.in_h - self.kernel_h) / self.stride_h + 1
+    }
+    /// `(in_w − kernel_w) div stride_w + 1`.
+    pub fn out_w(&self) -> usize {
+        (self.in_w - self.kernel_w) / self.stride_w + 1
+    }
+    /// Elements of one window: `kernel_h · kernel_w · channels`.
+    pub fn window_elements(&self) -> usize {
+        self.kernel_h * self.kernel_w * self.channels
+    }
+    /// Index into the flat input `[in_h, in_w, channels]` of window element `k` (in `(fh, fw, c)`
+    /// order) of output pixel `(oh, ow)`.
+    pub fn input_index(&self, oh: usize, ow: usize, k: usize) -> usize {
+        let c = k % self.channels;
+        let fw = (k / self.channels) % self.kernel_w;
+        let fh = k / (self.channels * self.kernel_w);
+        ((oh * self.stride_h + fh) * self.in_w + ow * self.stride_w + fw) * self.channels + c
+    }
+}
+
+/// A convolution: its geometry and the Dense layer applied to every window.
+#[derive(Debug, Clone)]
+pub struct Conv {
+    pub window: Window,
+    /// Weights `(kernel_h·kernel_w·C, F)` in `(fh, fw, c)` row order (ONNX `OIHW` transposed).
+    pub dense: Dense,
+    /// How the window is built in io_stream; resolved with the precisions.
+    pub implementation: Option<crate::config::ConvImplementation>,
+}
+
+/// Rows and columns of padding around a channels-last image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Padding {
+    pub top: usize,
+    pub bottom: usize,
+    pub left: usize,
+    pub right: usize,
+    /// Pads with the type's most negative value instead of zero (before a max pooling).
+    pub minimum: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum PoolKind {
+    Max,
+    Average,
+}
+
+/// Accumulator and result types of a pooling layer.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct PoolPrecision {
+    pub accum: FixedType,
+    pub result: FixedType,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pool {
+    pub kind: PoolKind,
+    pub window: Window,
+    pub precision: Option<PoolPrecision>,
+    /// How io_stream hardware builds the windows of a pool whose size differs from its stride
+    /// (a pool equal to its stride always uses the per-axis tap tables of REFERENCE §6.4).
+    pub implementation: Option<crate::config::ConvImplementation>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GlobalPool {
+    pub kind: PoolKind,
+    pub precision: Option<PoolPrecision>,
+}
+
+/// A per-channel affine map, from ONNX `BatchNormalization` in inference mode:
+/// `scale = γ / sqrt(var + ε)` and `bias = β − scale·mean`, computed in `f32` as hls4ml does.
+#[derive(Debug, Clone)]
+pub struct BatchNorm {
+    pub scale: Array1<f64>,
+    pub bias: Array1<f64>,
+    pub precision: Option<BatchNormPrecision>,
+    /// `(scale, bias)` mantissas of their types.
+    pub quantized: Option<(Array1<i128>, Array1<i128>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct BatchNormPrecision {
+    pub scale: FixedType,
+    pub bias: FixedType,
+    pub result: FixedType,
 }
 
 /// Parameters and precisions of a fully connected layer.
@@ -81,14 +218,41 @@ impl Op {
             Op::BiasAdd { .. } => "BiasAdd",
             Op::Relu => "Activation",
             Op::Reshape => "Reshape",
+            Op::Conv(c) if c.window.in_h == 1 && c.window.kernel_h == 1 => "Conv1D",
+            Op::Conv(_) => "Conv2D",
+            Op::Pad(_) => "ZeroPadding2D",
+            Op::Transpose { .. } => "Transpose",
+            Op::Pool(p) if p.window.in_h == 1 && p.window.kernel_h == 1 => "Pooling1D",
+            Op::Pool(_) => "Pooling2D",
+            Op::GlobalPool(_) => "GlobalPooling2D",
+            Op::BatchNorm(_) => "BatchNormalization",
+        }
+    }
+
+    /// The Dense arithmetic of a Dense or Conv layer.
+    pub fn dense(&self) -> Option<&Dense> {
+        match self {
+            Op::Dense(d) => Some(d),
+            Op::Conv(c) => Some(&c.dense),
+            _ => None,
+        }
+    }
+
+    pub fn dense_mut(&mut self) -> Option<&mut Dense> {
+        match self {
+            Op::Dense(d) => Some(d),
+            Op::Conv(c) => Some(&mut c.dense),
+            _ => None,
         }
     }
 
     /// One line for IR dumps.
     pub fn summary(&self) -> String {
         match self {
-            Op::Input { onnx_name, shape } => format!("input '{onnx_name}' {shape:?}"),
-            Op::Output { onnx_name } => format!("output '{onnx_name}'"),
+            Op::Input {
+                onnx_name, shape, ..
+            } => format!("input '{onnx_name}' {shape:?}"),
+            Op::Output { onnx_name, .. } => format!("output '{onnx_name}'"),
             Op::Dense(d) => {
                 let (n_in, n_out) = d.weights.dim();
                 match &d.precision {
@@ -102,6 +266,35 @@ impl Op {
             Op::BiasAdd { bias } => format!("bias_add {}", bias.len()),
             Op::Relu => "relu".into(),
             Op::Reshape => "reshape".into(),
+            Op::Conv(c) => {
+                let w = &c.window;
+                format!(
+                    "conv {}x{} stride {}x{} over {}x{}x{} -> {} filters",
+                    w.kernel_h,
+                    w.kernel_w,
+                    w.stride_h,
+                    w.stride_w,
+                    w.in_h,
+                    w.in_w,
+                    w.channels,
+                    c.dense.weights.ncols()
+                )
+            }
+            Op::Pad(p) => format!(
+                "pad top {} bottom {} left {} right {}{}",
+                p.top,
+                p.bottom,
+                p.left,
+                p.right,
+                if p.minimum { " with the minimum" } else { "" }
+            ),
+            Op::Pool(p) => format!(
+                "{:?} pool {}x{} stride {}x{}",
+                p.kind, p.window.kernel_h, p.window.kernel_w, p.window.stride_h, p.window.stride_w
+            ),
+            Op::GlobalPool(p) => format!("global {:?} pool", p.kind),
+            Op::BatchNorm(b) => format!("batch norm over {} channels", b.scale.len()),
+            Op::Transpose { .. } => "transpose".into(),
         }
     }
 }

@@ -2,10 +2,12 @@
 //! rtlgen cannot honour yet are reported. `auto` follows hls4ml 1.3 (REFERENCE §2.3).
 
 use super::{registry::Pass, PassContext};
-use crate::config::{Config, IoType, MultiplierStyle, Prec, Strategy};
+use crate::config::{Config, ConvImplementation, IoType, MultiplierStyle, Prec, Strategy};
 use crate::diag::{Diagnostic, Diagnostics, Result};
 use crate::fixed::{FixedType, MAX_WIDTH};
-use crate::ir::{DensePrecision, DenseSettings, Graph, Op, Phase};
+use crate::ir::{
+    BatchNormPrecision, DensePrecision, DenseSettings, Graph, Op, Phase, PoolKind, PoolPrecision,
+};
 use std::collections::BTreeSet;
 
 pub const PASS: Pass = Pass {
@@ -22,6 +24,18 @@ fn type_keys(op: &Op) -> &'static [&'static str] {
         Op::Input { .. } => &["Input", "InputLayer"],
         Op::Dense(_) => &["Dense"],
         Op::Relu => &["Activation", "ReLU"],
+        Op::Conv(_) => match op.layer_type() {
+            "Conv1D" => &["Conv1D"],
+            _ => &["Conv2D"],
+        },
+        Op::Pad(_) => &["ZeroPadding2D", "ZeroPadding1D"],
+        Op::Transpose { .. } => &["Transpose"],
+        Op::Pool(_) => match op.layer_type() {
+            "Pooling1D" => &["Pooling1D"],
+            _ => &["Pooling2D"],
+        },
+        Op::GlobalPool(_) => &["GlobalPooling2D", "GlobalPooling1D"],
+        Op::BatchNorm(_) => &["BatchNormalization"],
         _ => &[],
     }
 }
@@ -30,14 +44,22 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
     let cfg = ctx.config;
     let mut diags = Diagnostics::default();
     check_layer_names(graph, cfg, &mut diags, &mut ctx.notes)?;
-    if cfg.io_type == IoType::Stream {
-        diags.push(Diagnostic::new(
-            "IOType",
-            Some("config"),
-            "value",
-            "io_parallel (io_stream arrives with streaming layers)",
-            "io_stream",
-        ));
+    if cfg.io_type == IoType::Parallel {
+        for n in graph.chain()? {
+            let node = &graph.g[n];
+            if matches!(
+                node.op,
+                Op::Conv(_) | Op::Pad(_) | Op::Pool(_) | Op::GlobalPool(_)
+            ) {
+                diags.push(Diagnostic::new(
+                    &node.name,
+                    Some(node.op.layer_type()),
+                    "IOType",
+                    "io_stream (convolutions stream one pixel per beat)",
+                    "io_parallel",
+                ));
+            }
+        }
     }
     let chain = graph.chain()?;
     let mut current: Option<FixedType> = None;
@@ -54,12 +76,71 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
             Op::Input { .. } => concrete("result"),
             Op::Output { .. } => break,
             Op::Relu => concrete("result"),
-            Op::Dense(d) => {
-                let settings =
-                    schedule_settings(cfg, &names, types, node, d.weights.len(), &mut diags);
+            Op::Pad(_) | Op::Transpose { .. } => current.expect("the input comes first"),
+            Op::Pool(_) | Op::GlobalPool(_) => {
                 let x = current.expect("the input comes first");
-                let (weight, bias) = (concrete("weight"), concrete("bias"));
-                let lossless = lossless_accum(x, weight, bias, d.weights.nrows(), cfg.maximum);
+                let e = graph.in_edge(n).expect("verified chain");
+                let area = match &node.op {
+                    Op::Pool(p) => p.window.kernel_h * p.window.kernel_w,
+                    _ => graph.g[e].shape[0] * graph.g[e].shape[1],
+                };
+                let kind = match &node.op {
+                    Op::Pool(p) => p.kind,
+                    Op::GlobalPool(p) => p.kind,
+                    _ => unreachable!("matched above"),
+                };
+                let accum = match lookup("accum").0 {
+                    Prec::Type(t) => t,
+                    Prec::Auto => pool_accum(x, kind, area),
+                };
+                let result = match lookup("result").0 {
+                    Prec::Type(t) => t,
+                    Prec::Auto => x,
+                };
+                let precision = Some(PoolPrecision { accum, result });
+                let implementation = cfg
+                    .setting(&names, types, |s| s.conv_implementation)
+                    .unwrap_or(ConvImplementation::Encoded);
+                match &mut graph.g[n].op {
+                    Op::Pool(p) => {
+                        p.precision = precision;
+                        p.implementation = Some(implementation);
+                    }
+                    Op::GlobalPool(p) => p.precision = precision,
+                    _ => unreachable!("matched above"),
+                }
+                result
+            }
+            Op::BatchNorm(_) => {
+                let x = current.expect("the input comes first");
+                let (scale, bias) = (concrete("scale"), concrete("bias"));
+                let result = match lookup("result").0 {
+                    Prec::Type(t) => t,
+                    Prec::Auto => batch_norm_result(x, scale, bias, cfg.maximum),
+                };
+                if let Op::BatchNorm(b) = &mut graph.g[n].op {
+                    b.precision = Some(BatchNormPrecision {
+                        scale,
+                        bias,
+                        result,
+                    });
+                }
+                result
+            }
+            Op::Dense(_) | Op::Conv(_) => {
+                let x = current.expect("the input comes first");
+                let products = node.op.dense().map_or(0, |d| d.weights.len());
+                let n_in = node.op.dense().map_or(0, |d| d.weights.nrows());
+                let settings = schedule_settings(cfg, &names, types, node, products, &mut diags);
+                let has_bias = node.op.dense().is_some_and(|d| d.has_bias);
+                // hls4ml gives a layer without bias a 1-bit unsigned bias of zeros.
+                let bias = if has_bias {
+                    concrete("bias")
+                } else {
+                    FixedType::int(1, false)
+                };
+                let weight = concrete("weight");
+                let lossless = lossless_accum(x, weight, bias, n_in, cfg.maximum);
                 let pick = |var: &str| match lookup(var).0 {
                     Prec::Type(t) => t,
                     Prec::Auto => lossless,
@@ -73,14 +154,20 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
                 if x.width + weight.width > MAX_WIDTH || p.accum.width + 1 > MAX_WIDTH {
                     diags.push(Diagnostic::new(
                         &node.name,
-                        Some("Dense"),
+                        Some(node.op.layer_type()),
                         "precision",
                         format!("input width + weight width ≤ {MAX_WIDTH} and accum width < {MAX_WIDTH}"),
                         format!("input {x}, weight {weight}, accum {}", p.accum),
                     ));
                 }
+                let implementation = cfg
+                    .setting(&names, types, |s| s.conv_implementation)
+                    .unwrap_or(ConvImplementation::Encoded);
                 let layer = &mut graph.g[n];
-                if let Op::Dense(d) = &mut layer.op {
+                if let Op::Conv(c) = &mut layer.op {
+                    c.implementation = Some(implementation);
+                }
+                if let Some(d) = layer.op.dense_mut() {
                     d.precision = Some(p);
                     d.settings = Some(settings);
                 }
@@ -124,6 +211,45 @@ pub fn lossless_accum(
     FixedType::fixed(width.max(1) as u32, int, signed)
 }
 
+/// hls4ml's `auto` accumulator of a pooling layer over `area` pixels (`infer_precision.py`): the
+/// input type for max pooling; for average pooling `ceil(log2 area)` more integer bits and twice
+/// as many more bits in all.
+pub fn pool_accum(x: FixedType, kind: PoolKind, area: usize) -> FixedType {
+    match kind {
+        PoolKind::Max => x,
+        PoolKind::Average => {
+            let extra = (area.max(1) as f64).log2().ceil() as i32;
+            FixedType::fixed(
+                (x.width as i32 + 2 * extra) as u32,
+                x.int_bits + extra,
+                x.signed,
+            )
+        }
+    }
+}
+
+/// hls4ml's `auto` result of a batch normalization (`infer_precision.py`): the exact product
+/// `x · scale`, plus one integer bit for the bias add, with the bias' fraction bits.
+pub fn batch_norm_result(
+    x: FixedType,
+    scale: FixedType,
+    bias: FixedType,
+    maximum: Option<FixedType>,
+) -> FixedType {
+    let signed = x.signed || scale.signed;
+    let width = (x.width + scale.width) as i32;
+    let int = x.int_bits + scale.int_bits;
+    let mut out_int = (int + (bias.signed && !signed) as i32)
+        .max(bias.int_bits + (signed && !bias.signed) as i32)
+        + 1;
+    let mut out_width = out_int + (width - int).max(bias.width as i32 - bias.int_bits);
+    if let Some(m) = maximum {
+        out_width = out_width.min(m.width as i32);
+        out_int = out_int.min(m.int_bits);
+    }
+    FixedType::fixed(out_width.max(1) as u32, out_int, signed || bias.signed)
+}
+
 /// Reuse factor, strategy and multiplier style of a Dense with `products` weights. Any reuse
 /// factor from 1 to `products` is honoured exactly (never snapped to another).
 fn schedule_settings(
@@ -138,7 +264,7 @@ fn schedule_settings(
     if rf as usize > products {
         diags.push(Diagnostic::new(
             &node.name,
-            Some("Dense"),
+            Some(node.op.layer_type()),
             "ReuseFactor",
             format!("1 to {products} (the number of weights)"),
             rf.to_string(),
@@ -150,7 +276,7 @@ fn schedule_settings(
     if !matches!(strategy, Strategy::Latency | Strategy::Resource) {
         diags.push(Diagnostic::new(
             &node.name,
-            Some("Dense"),
+            Some(node.op.layer_type()),
             "Strategy",
             "Latency or Resource",
             format!("{strategy:?}"),

@@ -3,6 +3,7 @@
 
 mod apply_config;
 mod drop_reshapes;
+mod fuse_batch_norm;
 mod fuse_bias_add;
 pub mod manager;
 mod quantize_parameters;

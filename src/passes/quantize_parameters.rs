@@ -25,7 +25,16 @@ pub fn quantize_parameter(v: f64, t: &FixedType) -> i128 {
 
 fn run(graph: &mut Graph, _: &mut PassContext) -> Result<()> {
     for n in graph.chain()? {
-        if let Op::Dense(d) = &mut graph.g[n].op {
+        if let Op::BatchNorm(b) = &mut graph.g[n].op {
+            let p = b
+                .precision
+                .ok_or_else(|| Error::Internal("quantize-parameters before apply-config".into()))?;
+            b.quantized = Some((
+                b.scale.mapv(|v| quantize_parameter(v, &p.scale)),
+                b.bias.mapv(|v| quantize_parameter(v, &p.bias)),
+            ));
+        }
+        if let Some(d) = graph.g[n].op.dense_mut() {
             let p = d
                 .precision
                 .ok_or_else(|| Error::Internal("quantize-parameters before apply-config".into()))?;

@@ -19,10 +19,13 @@ pub struct Pass {
 /// The pipeline, in order. Ordering constraints:
 /// * `fuse-bias-add` before `apply-config`: the bias must belong to its Dense before `auto` sizing
 ///   looks at it.
+/// * `fuse-batch-norm` after `fuse-bias-add` (the bias it scales is complete) and before
+///   `apply-config` (the fused layer's `auto` types see the fused bias).
 /// * `drop-reshapes` before `apply-config`: types are assigned along the final chain of layers.
 /// * `quantize-parameters` after `apply-config`: it needs the weight and bias types.
 pub const PIPELINE: &[Pass] = &[
     super::fuse_bias_add::PASS,
+    super::fuse_batch_norm::PASS,
     super::drop_reshapes::PASS,
     super::apply_config::PASS,
     super::quantize_parameters::PASS,
