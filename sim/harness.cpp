@@ -53,6 +53,29 @@ void* rtlgen_sim_new() {
 
 void rtlgen_sim_free(void* handle) { delete static_cast<Sim*>(handle); }
 
+#ifdef RTLGEN_STREAM
+// One clock cycle of a stream design: apply the inputs while clk is low, report the handshake
+// signals and out_data as they are before the rising edge (a beat moves at this edge when valid
+// and ready are both high), raise and lower clk.
+void rtlgen_sim_cycle_stream(void* handle, int rst, int in_valid, const uint32_t* in_words, int out_ready,
+                             int* in_ready, int* out_valid, uint32_t* out_words) {
+    Sim* sim = static_cast<Sim*>(handle);
+    RTLGEN_TOP* top = sim->top;
+    top->rst = rst ? 1 : 0;
+    top->in_valid = in_valid ? 1 : 0;
+    top->out_ready = out_ready ? 1 : 0;
+    set_port(top->in_data, in_words);
+    top->clk = 0;
+    top->eval();
+    *in_ready = top->in_ready;
+    *out_valid = top->out_valid;
+    get_port(top->out_data, out_words);
+    top->clk = 1;
+    top->eval();
+    top->clk = 0;
+    top->eval();
+}
+#else
 // One clock cycle: apply the inputs while clk is low, raise clk (registers load), report the
 // outputs after the edge, lower clk.
 void rtlgen_sim_cycle(void* handle, int rst, int in_valid, const uint32_t* in_words, int* out_valid, uint32_t* out_words) {
@@ -70,5 +93,6 @@ void rtlgen_sim_cycle(void* handle, int rst, int in_valid, const uint32_t* in_wo
     top->clk = 0;
     top->eval();
 }
+#endif
 
 }

@@ -215,12 +215,17 @@ pub fn write_build(
     for (name, text) in &d.files {
         write(&dir.join("rtl").join(name), text)?;
     }
+    let beats = d.stream.unwrap_or(crate::rtl::StreamIo {
+        in_beats: 1,
+        out_beats: 1,
+    });
     let vars = json!({
         "version": VERSION, "top": d.top, "board": target, "part": board.part, "family": board.family,
         "synth": board.family.yosys_synth(), "registers": board.family.yosys_registers(),
         "clock_period_ns": board.clock_period_ns, "rtl_files": rtl_files,
         "count": tb_vectors, "latency": d.latency, "ii": d.ii,
         "in_bits": d.in_elements * d.in_type.width as usize, "out_bits": d.out_elements * d.out_type.width as usize,
+        "in_beats": beats.in_beats, "out_beats": beats.out_beats,
     });
     let inputs = stimulus(&c.golden, tb_vectors, 1);
     let in_bits = d.in_elements * d.in_type.width as usize;
@@ -228,18 +233,24 @@ pub fn write_build(
     let mut stim = String::new();
     let mut expect = String::new();
     for x in &inputs {
-        stim.push_str(&bus::hex(&bus::pack(x, d.in_type.width), in_bits));
-        stim.push('\n');
-        expect.push_str(&bus::hex(
-            &bus::pack(&c.golden.run(x), d.out_type.width),
-            out_bits,
-        ));
-        expect.push('\n');
+        for beat in x.chunks(d.in_elements) {
+            stim.push_str(&bus::hex(&bus::pack(beat, d.in_type.width), in_bits));
+            stim.push('\n');
+        }
+        for beat in c.golden.run(x).chunks(d.out_elements) {
+            expect.push_str(&bus::hex(&bus::pack(beat, d.out_type.width), out_bits));
+            expect.push('\n');
+        }
     }
     let tb = dir.join("tb");
+    let template = if d.stream.is_some() {
+        "testbench_stream.v"
+    } else {
+        "testbench.v"
+    };
     write(
         &tb.join(format!("tb_{}.v", d.top)),
-        &render("testbench.v", &vars)?,
+        &render(template, &vars)?,
     )?;
     write(&tb.join("stimulus.hex"), &stim)?;
     write(&tb.join("expected.hex"), &expect)?;

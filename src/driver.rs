@@ -118,7 +118,11 @@ impl Compiled {
 
     /// The design pipelined for `timing`.
     pub fn design_for(&self, timing: &rtl::timing::Timing) -> Result<Design> {
-        rtl::generate(
+        let generate = match self.config.io_type {
+            crate::config::IoType::Parallel => rtl::generate,
+            crate::config::IoType::Stream => rtl::stream::generate,
+        };
+        generate(
             &self.golden,
             &self.top,
             &self.header(),

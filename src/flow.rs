@@ -51,6 +51,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("yosys.ys", include_str!("../fpga/templates/yosys.ys.j2")),
     ("testbench.v", include_str!("../sim/testbench.v.j2")),
+    (
+        "testbench_stream.v",
+        include_str!("../sim/testbench_stream.v.j2"),
+    ),
     ("run_icarus.sh", include_str!("../sim/run_icarus.sh.j2")),
     (
         "run_verilator.sh",

@@ -85,9 +85,9 @@ fn multiplier_style_is_emitted_and_estimated() {
     let c = rtlgen::driver::compile(&m, Some(&cfg), None).unwrap();
     let d = c.design().unwrap();
     let file = |name: &str| &d.files.iter().find(|(f, _)| f == name).unwrap().1;
-    assert!(file("small_fc1.v").contains("(* use_dsp = \"yes\" *)"));
-    assert!(!file("small_fc1.v").contains("use_dsp = \"no\""));
-    assert!(file("small_fc2.v").contains("(* use_dsp = \"no\" *)"));
+    assert!(file(&format!("{}_fc1.v", d.top)).contains("(* use_dsp = \"yes\" *)"));
+    assert!(!file(&format!("{}_fc1.v", d.top)).contains("use_dsp = \"no\""));
+    assert!(file(&format!("{}_fc2.v", d.top)).contains("(* use_dsp = \"no\" *)"));
     let fc1 = d.layers.iter().find(|l| l.name == "fc1").unwrap();
     let fc2 = d.layers.iter().find(|l| l.name == "fc2").unwrap();
     assert_eq!(fc1.estimate.multipliers as usize, 48usize.div_ceil(4));

@@ -12,8 +12,12 @@ mod cast;
 mod dense;
 pub mod dense_tm;
 pub mod estimate;
+mod logic;
 mod netlist;
+mod norm;
+mod pool;
 mod relu;
+pub mod stream;
 pub mod timing;
 pub mod verilog;
 
@@ -25,10 +29,20 @@ use dense::Out;
 use netlist::*;
 
 /// The primitives generated designs instantiate, as (file name, text).
-pub const PRIMITIVES: &[(&str, &str)] = &[(
-    "rtlgen_valid_pipe.v",
-    include_str!("../../rtl_primitives/rtlgen_valid_pipe.v"),
-)];
+pub const PRIMITIVES: &[(&str, &str)] = &[
+    (
+        "rtlgen_valid_pipe.v",
+        include_str!("../../rtl_primitives/rtlgen_valid_pipe.v"),
+    ),
+    (
+        "rtlgen_fifo.v",
+        include_str!("../../rtl_primitives/rtlgen_fifo.v"),
+    ),
+    (
+        "rtlgen_delay_line.v",
+        include_str!("../../rtl_primitives/rtlgen_delay_line.v"),
+    ),
+];
 
 /// A generated design.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -48,10 +62,20 @@ pub struct Design {
     pub in_type: FixedType,
     pub out_elements: usize,
     pub out_type: FixedType,
+    /// For an io_stream design, the beats of an image: `in_elements`/`out_elements` are then
+    /// the elements of one beat.
+    pub stream: Option<StreamIo>,
     /// The clock period the pipeline was scheduled for.
     pub clock_period_ns: f64,
     /// The slowest stage by the delay model ([`timing`]).
     pub estimated_stage_ns: f64,
+}
+
+/// Beats per image of an io_stream design's input and output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct StreamIo {
+    pub in_beats: usize,
+    pub out_beats: usize,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -82,42 +106,281 @@ pub struct LayerInfo {
     pub estimate: estimate::Estimate,
 }
 
-/// Verilog-2005 keywords that a model name must not become.
+impl LayerInfo {
+    /// The row of a layer without weights, `n_out = n_in`, one input per cycle; latency and
+    /// estimates are filled in when its module is finished.
+    pub fn elementwise(
+        name: &str,
+        module: &str,
+        kind: &str,
+        n_in: usize,
+        input_type: FixedType,
+        result_type: FixedType,
+    ) -> Self {
+        LayerInfo {
+            name: name.to_owned(),
+            module: module.to_owned(),
+            kind: kind.to_owned(),
+            n_in,
+            n_out: n_in,
+            latency: 0,
+            ii: 1,
+            multipliers: 0,
+            shifts: 0,
+            zero_weights: 0,
+            accum_plan: None,
+            input_type,
+            result_type,
+            precision: None,
+            estimated_stage_ns: 0.0,
+            estimate: estimate::Estimate::default(),
+        }
+    }
+}
+
+/// Verilog-2005 and SystemVerilog-2017 reserved words (IEEE 1800-2017 Annex B), which a model
+/// name must not become: Verilator and other tools parse Verilog files with SystemVerilog keywords.
 const KEYWORDS: &[&str] = &[
+    "alias",
     "always",
+    "always_comb",
+    "always_ff",
+    "always_latch",
     "and",
+    "assert",
     "assign",
+    "assume",
+    "automatic",
+    "before",
     "begin",
+    "bind",
+    "bins",
+    "binsof",
+    "bit",
+    "break",
     "buf",
+    "bufif0",
+    "bufif1",
+    "byte",
     "case",
+    "casex",
+    "casez",
+    "cell",
+    "chandle",
+    "checker",
+    "class",
+    "clocking",
+    "cmos",
+    "config",
+    "const",
+    "constraint",
+    "context",
+    "continue",
+    "cover",
+    "covergroup",
+    "coverpoint",
+    "cross",
+    "deassign",
     "default",
+    "defparam",
+    "design",
+    "disable",
+    "dist",
+    "do",
+    "edge",
     "else",
     "end",
     "endcase",
+    "endchecker",
+    "endclass",
+    "endclocking",
+    "endconfig",
+    "endfunction",
+    "endgenerate",
+    "endgroup",
+    "endinterface",
     "endmodule",
+    "endpackage",
+    "endprimitive",
+    "endprogram",
+    "endproperty",
+    "endsequence",
+    "endspecify",
+    "endtable",
+    "endtask",
+    "enum",
+    "event",
+    "expect",
+    "export",
+    "extends",
+    "extern",
+    "final",
+    "first_match",
     "for",
+    "force",
+    "foreach",
+    "forever",
+    "fork",
+    "forkjoin",
     "function",
+    "generate",
+    "genvar",
+    "global",
+    "highz0",
+    "highz1",
     "if",
+    "iff",
+    "ifnone",
+    "ignore_bins",
+    "illegal_bins",
+    "implies",
+    "import",
+    "incdir",
+    "include",
     "initial",
+    "inout",
     "input",
+    "inside",
+    "instance",
+    "int",
     "integer",
+    "interface",
+    "intersect",
+    "join",
+    "join_any",
+    "join_none",
+    "large",
+    "let",
+    "liblist",
+    "library",
+    "local",
+    "localparam",
+    "logic",
+    "longint",
+    "macromodule",
+    "matches",
+    "medium",
+    "modport",
     "module",
     "nand",
+    "negedge",
+    "new",
+    "nmos",
     "nor",
+    "noshowcancelled",
     "not",
+    "notif0",
+    "notif1",
+    "null",
     "or",
     "output",
-    "reg",
-    "signed",
-    "task",
-    "wire",
-    "xor",
-    "generate",
+    "package",
+    "packed",
     "parameter",
-    "localparam",
-    "time",
+    "pmos",
+    "posedge",
+    "primitive",
+    "priority",
+    "program",
+    "property",
+    "protected",
+    "pull0",
+    "pull1",
+    "pulldown",
+    "pullup",
+    "pulsestyle_ondetect",
+    "pulsestyle_onevent",
+    "pure",
+    "rand",
+    "randc",
+    "randcase",
+    "randsequence",
+    "rcmos",
     "real",
-    "event",
+    "realtime",
+    "ref",
+    "reg",
+    "release",
+    "repeat",
+    "restrict",
+    "return",
+    "rnmos",
+    "rpmos",
+    "rtran",
+    "rtranif0",
+    "rtranif1",
+    "s_always",
+    "s_eventually",
+    "s_nexttime",
+    "s_until",
+    "s_until_with",
+    "scalared",
+    "sequence",
+    "shortint",
+    "shortreal",
+    "showcancelled",
+    "signed",
+    "small",
+    "solve",
+    "specify",
+    "specparam",
+    "static",
+    "string",
+    "strong",
+    "strong0",
+    "strong1",
+    "struct",
+    "super",
+    "supply0",
+    "supply1",
+    "sync_accept_on",
+    "sync_reject_on",
+    "table",
+    "tagged",
+    "task",
+    "this",
+    "throughout",
+    "time",
+    "timeprecision",
+    "timeunit",
+    "tran",
+    "tranif0",
+    "tranif1",
+    "tri",
+    "tri0",
+    "tri1",
+    "triand",
+    "trior",
+    "trireg",
+    "type",
+    "typedef",
+    "union",
+    "unique",
+    "unique0",
+    "unsigned",
+    "until",
+    "until_with",
+    "untyped",
+    "use",
+    "uwire",
+    "var",
+    "vectored",
+    "virtual",
+    "void",
+    "wait",
+    "wait_order",
+    "wand",
+    "weak",
+    "weak0",
+    "weak1",
+    "while",
+    "wildcard",
+    "wire",
+    "with",
+    "within",
+    "wor",
+    "xnor",
+    "xor",
 ];
 
 /// A legal, non-keyword Verilog identifier derived from a model name.
@@ -184,6 +447,7 @@ pub fn generate(
         in_type: model.input_type,
         out_elements: n,
         out_type: x_ty,
+        stream: None,
         clock_period_ns: timing.clock_period_ns,
         estimated_stage_ns,
     })
@@ -198,6 +462,7 @@ fn bus_comment(what: &str, n: usize, t: &FixedType) -> String {
     )
 }
 
+/// The io_parallel module of `layer` over `n_in` inputs of `x_ty`.
 fn layer_module(
     layer: &Layer,
     module: &str,
@@ -205,6 +470,31 @@ fn layer_module(
     n_in: usize,
     origin: String,
     timing: &timing::Timing,
+) -> Result<(Module, LayerInfo)> {
+    parallel_module(
+        module,
+        x_ty,
+        n_in,
+        origin,
+        timing,
+        &mut |b, xs, in_valid| lower_layer(b, layer, module, x_ty, xs, in_valid, timing),
+    )
+}
+
+/// Lowers a layer's arithmetic: its outputs and its report row (latency and estimates are
+/// filled in by [`parallel_module`]).
+type Lowering<'a> =
+    dyn FnMut(&mut ModuleBuilder, &[Signal], NetId) -> Result<(Vec<Out>, LayerInfo)> + 'a;
+
+/// A module with the io_parallel ports whose arithmetic `lower` builds from the input elements
+/// (stage 0) and `in_valid`; the outputs are registered in the stage after the latest of them.
+fn parallel_module(
+    module: &str,
+    x_ty: FixedType,
+    n_in: usize,
+    origin: String,
+    timing: &timing::Timing,
+    lower: &mut Lowering,
 ) -> Result<(Module, LayerInfo)> {
     let mut b = ModuleBuilder::new(module);
     let clk = b.input("clk", 1);
@@ -233,14 +523,31 @@ fn layer_module(
             })
         })
         .collect::<Result<_>>()?;
-    let (outs, mut info) = match layer {
+    let (outs, info) = lower(&mut b, &xs, in_valid)?;
+    finish_parallel_module(
+        b, outs, info, clk, rst, in_valid, x_ty, n_in, origin, timing,
+    )
+}
+
+/// The arithmetic of the layers that have an io_parallel lowering.
+fn lower_layer(
+    b: &mut ModuleBuilder,
+    layer: &Layer,
+    module: &str,
+    x_ty: FixedType,
+    xs: &[Signal],
+    in_valid: NetId,
+    timing: &timing::Timing,
+) -> Result<(Vec<Out>, LayerInfo)> {
+    let n_in = xs.len();
+    Ok(match layer {
         Layer::Dense(d) => {
             let r = d.settings.reuse_factor;
             let nz: Vec<i128> = d.weights.iter().copied().filter(|&w| w != 0).collect();
             let (outs, multipliers, shifts) = if r > 1 {
                 let sched = dense_tm::layer_schedule(d);
                 (
-                    dense_tm::lower(&mut b, d, &xs, in_valid, timing)?,
+                    dense_tm::lower(b, d, &xs, in_valid, timing)?,
                     sched.multipliers(),
                     sched.shifters(),
                 )
@@ -249,11 +556,7 @@ fn layer_module(
                     .iter()
                     .filter(|w| w.unsigned_abs().is_power_of_two())
                     .count();
-                (
-                    dense::lower(&mut b, d, &xs, timing)?,
-                    nz.len() - shifts,
-                    shifts,
-                )
+                (dense::lower(b, d, &xs, timing)?, nz.len() - shifts, shifts)
             };
             let info = LayerInfo {
                 name: d.name.clone(),
@@ -275,29 +578,44 @@ fn layer_module(
             };
             (outs, info)
         }
-        Layer::Relu { name, result, .. } => {
-            let outs = relu::lower(&mut b, &xs, result, name)?;
-            let info = LayerInfo {
-                name: name.clone(),
-                module: module.to_owned(),
-                kind: "ReLU".into(),
+        Layer::Relu { name, result, .. } => (
+            relu::lower(b, xs, result, name)?,
+            LayerInfo::elementwise(name, module, "ReLU", n_in, x_ty, *result),
+        ),
+        Layer::BatchNorm(bn) => (
+            norm::lower(b, bn, xs)?,
+            LayerInfo::elementwise(
+                &bn.name,
+                module,
+                "BatchNorm",
                 n_in,
-                n_out: n_in,
-                latency: 0,
-                ii: 1,
-                multipliers: 0,
-                shifts: 0,
-                zero_weights: 0,
-                accum_plan: None,
-                input_type: x_ty,
-                result_type: *result,
-                precision: None,
-                estimated_stage_ns: 0.0,
-                estimate: estimate::Estimate::default(),
-            };
-            (outs, info)
+                x_ty,
+                bn.precision.result,
+            ),
+        ),
+        other => {
+            return Err(crate::diag::Error::Internal(format!(
+                "layer '{}' has no io_parallel lowering",
+                other.name()
+            )))
         }
-    };
+    })
+}
+
+/// Registers the outputs of a lowered module, adds the valid pipeline, comments and estimates.
+#[allow(clippy::too_many_arguments)]
+fn finish_parallel_module(
+    mut b: ModuleBuilder,
+    outs: Vec<Out>,
+    mut info: LayerInfo,
+    clk: NetId,
+    rst: NetId,
+    in_valid: NetId,
+    x_ty: FixedType,
+    n_in: usize,
+    origin: String,
+    timing: &timing::Timing,
+) -> Result<(Module, LayerInfo)> {
     let latency = outs
         .iter()
         .filter_map(|o| {

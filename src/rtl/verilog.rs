@@ -348,9 +348,17 @@ pub fn print(m: &Module, header: &[String]) -> Result<String> {
     for net in &m.nets {
         reads(&net.def, &mut |id, r| mark(&mut used, id, r));
     }
+    // A net an instance drives is read only if another instance connects to it too.
+    let mut connections = vec![0usize; m.nets.len()];
     for inst in &m.instances {
         for (_, id) in &inst.connections {
-            mark(&mut used, *id, None);
+            connections[id.0] += 1;
+        }
+    }
+    for (i, &count) in connections.iter().enumerate() {
+        let driven_here = matches!(m.nets[i].def, Def::Instance);
+        if count > usize::from(driven_here) {
+            mark(&mut used, NetId(i), None);
         }
     }
     for (id, dir) in &m.ports {

@@ -3,5 +3,6 @@
 pub mod bus;
 pub mod cosim;
 pub mod ffi;
+pub mod stream;
 pub mod verilator;
 pub mod wave;

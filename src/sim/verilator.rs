@@ -172,16 +172,24 @@ fn runtime(tc: &Toolchain, progress: &dyn Fn(&str)) -> Result<Vec<PathBuf>> {
 }
 
 /// Verilates and compiles `files` (name, Verilog text) with top module `top` into a shared
-/// library; returns its path. `progress` receives a line per slow step.
-pub fn build(files: &[(String, String)], top: &str, progress: &dyn Fn(&str)) -> Result<PathBuf> {
+/// library; returns its path. `stream`: the top has the io_stream ports (`in_ready`,
+/// `out_ready`). `progress` receives a line per slow step.
+pub fn build(
+    files: &[(String, String)],
+    top: &str,
+    stream: bool,
+    progress: &dyn Fn(&str),
+) -> Result<PathBuf> {
     let tc = toolchain()?;
     let runtime_objs = runtime(&tc, progress)?;
     let opt = CXX_OPT_LEVEL.to_string();
+    let io: &[u8] = if stream { b"io_stream" } else { b"io_parallel" };
     let mut parts: Vec<&[u8]> = vec![
         tc.version.as_bytes(),
         HARNESS.as_bytes(),
         top.as_bytes(),
         opt.as_bytes(),
+        io,
     ];
     for (name, text) in files {
         parts.push(name.as_bytes());
@@ -228,6 +236,9 @@ pub fn build(files: &[(String, String)], top: &str, progress: &dyn Fn(&str)) -> 
         let build_dir = tmp.join("objects");
         std::fs::create_dir_all(&build_dir).map_err(|e| tool(e.to_string()))?;
         let mut b = cc_build(&tc, &build_dir);
+        if stream {
+            b.define("RTLGEN_STREAM", "1");
+        }
         b.include(&obj)
             .define("RTLGEN_TOP", "Vrtlgen_top")
             .define("RTLGEN_TOP_HEADER", "\"Vrtlgen_top.h\"")

@@ -1,0 +1,370 @@
+//! io_stream designs: convolution, padding, pooling, batch normalization and Flatten + Dense,
+//! co-simulated bit for bit against the golden model with both window implementations, back to
+//! back (checking the promised latency and II) and with random input bubbles and output
+//! backpressure (checking every beat arrives, in order). The golden model itself is checked
+//! against hls4ml 1.3.0's io_stream emulation (tests/data/hls4ml/cnn_*, made by
+//! make_cnn_case.py). Needs Verilator and Icarus: run through scripts/test.sh.
+
+mod common;
+
+use common::{assert_lint_clean, cli_build, data, require_tool};
+use ndarray::{Array1, ArrayD, IxDyn};
+use ndarray_npy::read_npy;
+use rtlgen::artifacts::stimulus;
+use rtlgen::driver::{compile, Compiled};
+use rtlgen::modelgen::{cnn, encode, uniform, AutoPad, CnnLayer};
+use rtlgen::rtl::Design;
+use rtlgen::sim::stream::{self, Traffic};
+
+fn conv(name: &str, c: usize, f: usize, k: &[usize], stride: &[usize], seed: u64) -> CnnLayer {
+    let mut shape = vec![f, c];
+    shape.extend(k);
+    CnnLayer::Conv {
+        name: name.into(),
+        weight: uniform(IxDyn(&shape), -1.0, 1.0, seed),
+        bias: Some(uniform(f, -0.5, 0.5, seed + 1)),
+        stride: stride.to_vec(),
+        pads: vec![],
+        auto_pad: None,
+    }
+}
+
+fn with_pads(layer: CnnLayer, p: &[usize]) -> CnnLayer {
+    match layer {
+        CnnLayer::Conv {
+            name,
+            weight,
+            bias,
+            stride,
+            ..
+        } => CnnLayer::Conv {
+            name,
+            weight,
+            bias,
+            stride,
+            pads: p.to_vec(),
+            auto_pad: None,
+        },
+        other => other,
+    }
+}
+
+fn with_auto_pad(layer: CnnLayer, a: AutoPad) -> CnnLayer {
+    match layer {
+        CnnLayer::Conv {
+            name,
+            weight,
+            bias,
+            stride,
+            ..
+        } => CnnLayer::Conv {
+            name,
+            weight,
+            bias,
+            stride,
+            pads: vec![],
+            auto_pad: Some(a),
+        },
+        other => other,
+    }
+}
+
+fn batch_norm(name: &str, c: usize, seed: u64) -> CnnLayer {
+    CnnLayer::BatchNorm {
+        name: name.into(),
+        scale: uniform(c, -1.5, 1.5, seed),
+        bias: uniform(c, -0.5, 0.5, seed + 1),
+        mean: uniform(c, -0.5, 0.5, seed + 2),
+        var: uniform(c, 0.5, 2.0, seed + 3),
+        epsilon: 1e-5,
+    }
+}
+
+fn relu(name: &str) -> CnnLayer {
+    CnnLayer::Relu { name: name.into() }
+}
+
+fn gemm(name: &str, n_in: usize, n_out: usize, seed: u64) -> CnnLayer {
+    CnnLayer::Gemm {
+        name: name.into(),
+        weight: uniform((n_out, n_in), -0.5, 0.5, seed),
+        bias: Some(Array1::from_elem(n_out, 0.125)),
+    }
+}
+
+/// Writes the model and configuration and compiles them.
+fn build(input: &[usize], layers: &[CnnLayer], config: &str) -> Compiled {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("net.onnx");
+    std::fs::write(&model, encode(&cnn(input, layers))).unwrap();
+    let cfg = dir.path().join("config.yml");
+    std::fs::write(&cfg, config).unwrap();
+    compile(&model, Some(&cfg), None).unwrap()
+}
+
+/// Lints the design, then co-simulates `images` stimulus images back to back (asserting the
+/// promised latency and II) and with random bubbles and backpressure (asserting every beat).
+fn cosim_both_ways(c: &Compiled, images: usize) -> Design {
+    require_tool("verilator");
+    let design = c.design().unwrap();
+    assert_lint_clean(&design.files, &design.top);
+    let inputs = stimulus(&c.golden, images, 5);
+    let clean = stream::run(c, &design, &inputs, Traffic::CLEAN).unwrap();
+    let summary = clean.summary();
+    assert_eq!(clean.mismatched_samples, 0, "{summary}");
+    assert_eq!(clean.received, images, "{summary}");
+    assert_eq!(clean.latency_measured, Some(design.latency), "{summary}");
+    assert_eq!(clean.ii_measured, Some(design.ii), "{summary}");
+    clean.into_result().unwrap();
+    for (seed, bubbles, backpressure) in [(1, 0.3, 0.0), (2, 0.0, 0.5), (3, 0.4, 0.6)] {
+        let traffic = Traffic {
+            bubbles,
+            backpressure,
+            seed,
+        };
+        let o = stream::run(c, &design, &inputs, traffic).unwrap();
+        let summary = o.summary();
+        assert_eq!(o.mismatched_samples, 0, "{traffic:?}: {summary}");
+        assert_eq!(o.received, images, "{traffic:?}: {summary}");
+        o.into_result().unwrap();
+    }
+    design
+}
+
+const BASE: &str = "IOType: io_stream\nModel:\n  Precision: \"ap_fixed<12,4>\"\n";
+
+fn config(implementation: &str, extra: &str) -> String {
+    format!("{BASE}  ConvImplementation: {implementation}\n{extra}")
+}
+
+/// A non-square 2-D network: SAME padding, stride 2 with a 2x2 kernel, 1x1 and 5x5 kernels,
+/// pooling equal to its stride, batch normalization, Flatten and Dense.
+fn net_2d() -> (Vec<usize>, Vec<CnnLayer>) {
+    let layers = vec![
+        with_auto_pad(
+            conv("conv1", 3, 8, &[3, 3], &[1, 1], 10),
+            AutoPad::SameUpper,
+        ),
+        relu("relu1"),
+        conv("conv2", 8, 3, &[2, 2], &[2, 2], 20),
+        batch_norm("bn2", 3, 30),
+        CnnLayer::MaxPool {
+            name: "pool2".into(),
+            kernel: vec![2, 2],
+            stride: vec![2, 2],
+            pads: vec![0, 0, 0, 0],
+        },
+        conv("conv3", 3, 1, &[1, 1], &[1, 1], 40),
+        with_pads(conv("conv4", 1, 3, &[5, 5], &[3, 3], 50), &[2, 2, 2, 2]),
+        CnnLayer::Flatten {
+            name: "flatten".into(),
+        },
+        gemm("fc1", 3, 4, 60),
+    ];
+    // 13x10 → conv1 13x10x8 → conv2 6x5x3 → pool 3x2 → conv3 3x2x1 → pad 7x6 → conv4 1x1x3.
+    (vec![3, 13, 10], layers)
+}
+
+#[test]
+fn conv_network_2d_encoded_is_bit_exact_under_backpressure() {
+    let (input, layers) = net_2d();
+    let c = build(&input, &layers, &config("Encoded", ""));
+    let design = cosim_both_ways(&c, 4);
+    // The padded input streams 15x12 pixels at one pixel per clock.
+    assert_eq!(design.ii, 15 * 12);
+}
+
+#[test]
+fn conv_network_2d_line_buffer_is_bit_exact_under_backpressure() {
+    let (input, layers) = net_2d();
+    let c = build(&input, &layers, &config("LineBuffer", ""));
+    cosim_both_ways(&c, 4);
+}
+
+/// Strides of 3 with 5x5 and 3x3 kernels, general average pooling (pool ≠ stride) through the
+/// window machinery, SAME_LOWER padding, global average pooling, one input channel.
+fn net_pool() -> (Vec<usize>, Vec<CnnLayer>) {
+    let layers = vec![
+        with_pads(conv("conv1", 1, 3, &[5, 5], &[3, 3], 11), &[1, 2, 0, 1]),
+        CnnLayer::AveragePool {
+            name: "pool1".into(),
+            kernel: vec![3, 2],
+            stride: vec![1, 2],
+            pads: vec![0, 0, 0, 0],
+            count_include_pad: true,
+        },
+        batch_norm("bn1", 3, 21),
+        relu("relu1"),
+        with_auto_pad(
+            conv("conv2", 3, 8, &[3, 3], &[2, 2], 31),
+            AutoPad::SameLower,
+        ),
+        CnnLayer::GlobalAveragePool { name: "gap".into() },
+        CnnLayer::Flatten {
+            name: "flatten".into(),
+        },
+        gemm("fc1", 8, 3, 41),
+    ];
+    // 17x14 → pad 18x17 → conv1 5x5x3 → pool 3x2 → conv2 2x1x8 → global 1x1x8.
+    (vec![1, 17, 14], layers)
+}
+
+#[test]
+fn pooling_network_is_bit_exact_with_both_implementations() {
+    let (input, layers) = net_pool();
+    for implementation in ["Encoded", "LineBuffer"] {
+        let c = build(&input, &layers, &config(implementation, ""));
+        cosim_both_ways(&c, 3);
+    }
+}
+
+/// 1-D: eight channels, SAME padding, max pooling, stride 2, global max pooling; saturating
+/// and rounding result types.
+#[test]
+fn conv1d_network_is_bit_exact_with_both_implementations() {
+    let layers = vec![
+        with_auto_pad(conv("conv1", 8, 4, &[3], &[1], 12), AutoPad::SameUpper),
+        CnnLayer::MaxPool {
+            name: "pool1".into(),
+            kernel: vec![2],
+            stride: vec![2],
+            pads: vec![0, 0],
+        },
+        conv("conv2", 4, 5, &[5], &[2], 22),
+        CnnLayer::GlobalMaxPool { name: "gmp".into() },
+        CnnLayer::Flatten {
+            name: "flatten".into(),
+        },
+        gemm("fc1", 5, 2, 32),
+    ];
+    let extra = "LayerName:\n  conv1:\n    Precision:\n      result: \"ap_fixed<8,3,AP_RND,AP_SAT>\"\n  conv2:\n    Precision:\n      accum: \"ap_fixed<14,5,AP_TRN,AP_SAT>\"\n";
+    for implementation in ["Encoded", "LineBuffer"] {
+        let c = build(&[8, 21], &layers, &config(implementation, extra));
+        cosim_both_ways(&c, 3);
+    }
+}
+
+/// A reuse factor R on a convolution shares its multipliers and accepts a pixel every R clocks.
+#[test]
+fn conv_reuse_factor_shares_multipliers_and_spaces_pixels() {
+    let layers = vec![
+        conv("conv1", 3, 4, &[3, 3], &[1, 1], 13),
+        relu("relu1"),
+        CnnLayer::Flatten {
+            name: "flatten".into(),
+        },
+        gemm("fc1", 4 * 4 * 4, 3, 23),
+    ];
+    let extra = "LayerName:\n  conv1:\n    ReuseFactor: 3\n    Strategy: Resource\n";
+    let c = build(&[3, 6, 6], &layers, &config("Encoded", extra));
+    let nonzero = c
+        .golden
+        .layers
+        .iter()
+        .find_map(|l| match l {
+            rtlgen::golden::Layer::Conv { kernel, .. } => {
+                Some(kernel.weights.iter().filter(|&&w| w != 0).count())
+            }
+            _ => None,
+        })
+        .unwrap();
+    let design = cosim_both_ways(&c, 3);
+    let conv = design.layers.iter().find(|l| l.name == "conv1").unwrap();
+    assert_eq!(conv.ii, 6 * 6 * 3, "a pixel every 3 cycles");
+    assert_eq!(conv.multipliers, nonzero.div_ceil(3));
+    assert_eq!(design.ii, 6 * 6 * 3);
+}
+
+/// The golden model equals hls4ml's io_stream emulation on every CNN case, and the RTL of two of
+/// them equals the golden model.
+#[test]
+fn cnn_cases_match_hls4ml_and_their_rtl_matches_the_golden_model() {
+    for case in [
+        "cnn_small",
+        "cnn_pad_stride",
+        "cnn_bn",
+        "cnn1d",
+        "cnn_avgpool_global",
+        "cnn_bn_auto",
+    ] {
+        let dir = data(&format!("hls4ml/{case}"));
+        let c = compile(&dir.join("model.onnx"), Some(&dir.join("config.yml")), None).unwrap();
+        let x: ArrayD<f64> = read_npy(dir.join("X.npy")).unwrap();
+        let y: ArrayD<f64> = read_npy(dir.join("Y.npy")).unwrap();
+        let n = x.shape()[0];
+        let x = x.into_shape_with_order((n, x.len() / n)).unwrap();
+        let y = y.into_shape_with_order((n, y.len() / n)).unwrap();
+        let got = c.golden.to_values(&c.golden.run_batch(x.view()).unwrap());
+        assert_eq!(got, y, "{case}: golden model vs hls4ml");
+        if case == "cnn_bn" || case == "cnn1d" {
+            let inputs: Vec<Vec<i128>> = (0..n)
+                .map(|s| c.golden.quantize_input(s, &x.row(s).to_vec()).unwrap())
+                .collect();
+            let design = c.design().unwrap();
+            let o = stream::run(&c, &design, &inputs, Traffic::CLEAN).unwrap();
+            let summary = o.summary();
+            assert_eq!(o.mismatched_samples, 0, "{case}: {summary}");
+            o.into_result().unwrap();
+        }
+    }
+}
+
+/// `rtlgen build` writes a stream testbench that passes under Icarus: back to back with the
+/// promised latency and II, then with bubbles and backpressure.
+#[test]
+fn generated_stream_testbench_passes_in_icarus() {
+    require_tool("iverilog");
+    let dir = tempfile::tempdir().unwrap();
+    let (input, layers) = net_pool();
+    let model = dir.path().join("pool_net.onnx");
+    std::fs::write(&model, encode(&cnn(&input, &layers))).unwrap();
+    let cfg = dir.path().join("config.yml");
+    std::fs::write(&cfg, config("Encoded", "")).unwrap();
+    let out = dir.path().join("out");
+    cli_build(
+        &model,
+        &["--config", cfg.to_str().unwrap(), "--tb-vectors", "4"],
+        &out,
+    );
+    let run = std::process::Command::new("sh")
+        .arg(out.join("tb/run_icarus.sh"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        text.contains("PASS: 4 images") && !text.contains("FAIL"),
+        "{text}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// Problems with a CNN are user errors naming the node.
+#[test]
+fn unsupported_cnn_settings_are_user_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, layers: &[CnnLayer]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, encode(&cnn(&[2, 8, 8], layers))).unwrap();
+        p
+    };
+    let parallel = dir.path().join("parallel.yml");
+    std::fs::write(&parallel, "IOType: io_parallel\n").unwrap();
+    let m = write("conv.onnx", &[conv("conv1", 2, 2, &[3, 3], &[1, 1], 1)]);
+    let err = compile(&m, Some(&parallel), None)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("conv1") && err.contains("io_stream"), "{err}");
+    let m = write(
+        "avg.onnx",
+        &[CnnLayer::AveragePool {
+            name: "pool".into(),
+            kernel: vec![3, 3],
+            stride: vec![1, 1],
+            pads: vec![1, 1, 1, 1],
+            count_include_pad: false,
+        }],
+    );
+    let err = compile(&m, None, None).err().unwrap().to_string();
+    assert!(err.contains("count_include_pad"), "{err}");
+}
