@@ -24,7 +24,7 @@ fn conv(name: &str, c: usize, f: usize, k: &[usize], stride: &[usize], seed: u64
         weight: uniform(IxDyn(&shape), -1.0, 1.0, seed),
         bias: Some(uniform(f, -0.5, 0.5, seed + 1)),
         stride: stride.to_vec(),
-        pads: vec![],
+        pads: vec![0; 2 * k.len()],
         auto_pad: None,
     }
 }
@@ -291,9 +291,9 @@ fn cnn_cases_match_hls4ml_and_their_rtl_matches_the_golden_model() {
         let c = compile(&dir.join("model.onnx"), Some(&dir.join("config.yml")), None).unwrap();
         let x: ArrayD<f64> = read_npy(dir.join("X.npy")).unwrap();
         let y: ArrayD<f64> = read_npy(dir.join("Y.npy")).unwrap();
-        let n = x.shape()[0];
-        let x = x.into_shape_with_order((n, x.len() / n)).unwrap();
-        let y = y.into_shape_with_order((n, y.len() / n)).unwrap();
+        let (n, x_len, y_len) = (x.shape()[0], x.len(), y.len());
+        let x = x.into_shape_with_order((n, x_len / n)).unwrap();
+        let y = y.into_shape_with_order((n, y_len / n)).unwrap();
         let got = c.golden.to_values(&c.golden.run_batch(x.view()).unwrap());
         assert_eq!(got, y, "{case}: golden model vs hls4ml");
         if case == "cnn_bn" || case == "cnn1d" {
