@@ -368,3 +368,132 @@ fn unsupported_cnn_settings_are_user_errors() {
     let err = compile(&m, None, None).err().unwrap().to_string();
     assert!(err.contains("count_include_pad"), "{err}");
 }
+
+/// One random convolution layer (then a max or average pooling and Flatten + Dense), described
+/// by a seed: shapes, kernel, stride, padding, precisions, window implementation, reuse factor.
+fn random_conv_case(seed: u64) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let one_d = rng.random_bool(0.3);
+    let dims = if one_d { 1 } else { 2 };
+    let c = rng.random_range(1..=4);
+    let f = rng.random_range(1..=4);
+    let k: Vec<usize> = (0..dims).map(|_| rng.random_range(1..=5)).collect();
+    let s: Vec<usize> = (0..dims).map(|_| rng.random_range(1..=3)).collect();
+    let pads: Vec<usize> = (0..2 * dims)
+        .map(|i| rng.random_range(0..k[i % dims]))
+        .collect();
+    let size: Vec<usize> = (0..dims)
+        .map(|d| (k[d] + rng.random_range(0..=6)).saturating_sub(pads[d] + pads[d + dims]).max(1))
+        .collect();
+    let out: Vec<usize> = (0..dims)
+        .map(|d| (size[d] + pads[d] + pads[d + dims] - k[d]) / s[d] + 1)
+        .collect();
+    let mut input = vec![c];
+    input.extend(&size);
+    let mut layers = vec![with_pads(conv("conv1", c, f, &k, &s, seed), &pads)];
+    let pooled: Vec<usize> = if out.iter().all(|&o| o >= 2) && rng.random_bool(0.6) {
+        let kind_max = rng.random_bool(0.5);
+        let pool = vec![2; dims];
+        layers.push(if kind_max {
+            CnnLayer::MaxPool {
+                name: "pool1".into(),
+                kernel: pool.clone(),
+                stride: pool.clone(),
+                pads: vec![0; 2 * dims],
+            }
+        } else {
+            CnnLayer::AveragePool {
+                name: "pool1".into(),
+                kernel: pool.clone(),
+                stride: vec![1; dims],
+                pads: vec![0; 2 * dims],
+                count_include_pad: true,
+            }
+        });
+        if kind_max {
+            out.iter().map(|o| o / 2).collect()
+        } else {
+            out.iter().map(|o| o - 1).collect()
+        }
+    } else {
+        out.clone()
+    };
+    layers.push(CnnLayer::Flatten {
+        name: "flatten".into(),
+    });
+    let n: usize = f * pooled.iter().product::<usize>();
+    layers.push(gemm("fc1", n, 2, seed + 7));
+    let width = rng.random_range(4..=12);
+    let int = rng.random_range(1..=4);
+    let accum = if rng.random_bool(0.5) {
+        "auto".to_owned()
+    } else {
+        format!("ap_fixed<{},{},AP_RND,AP_SAT>", width + 4, int + 2)
+    };
+    let implementation = if rng.random_bool(0.5) {
+        "Encoded"
+    } else {
+        "LineBuffer"
+    };
+    let reuse = rng.random_range(1..=3);
+    let cfg = format!(
+        "IOType: io_stream\nModel:\n  Precision: \"ap_fixed<{width},{int}>\"\n  ConvImplementation: {implementation}\nLayerName:\n  conv1:\n    ReuseFactor: {reuse}\n    Precision:\n      accum: \"{accum}\"\n"
+    );
+    let compiled = build(&input, &layers, &cfg);
+    let design = cosim_both_ways(&compiled, 3);
+    let conv = design.layers.iter().find(|l| l.name == "conv1").unwrap();
+    let padded: usize = (0..dims)
+        .map(|d| size[d] + pads[d] + pads[d + dims])
+        .product();
+    assert_eq!(
+        conv.ii as usize,
+        padded * reuse,
+        "seed {seed}: a pixel every R cycles"
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 6,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    #[test]
+    fn random_conv_layers_cosimulate_bit_exact(seed in proptest::prelude::any::<u64>()) {
+        random_conv_case(seed);
+    }
+}
+
+/// The SVHN example of the README, as configured for the Arty A7, on its 20 images.
+#[test]
+fn svhn_example_cosimulates_on_20_images() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let c = compile(
+        &dir.join("svhn_cnn.onnx"),
+        Some(&dir.join("svhn_cnn.yml")),
+        None,
+    )
+    .unwrap();
+    let x = rtlgen::npy::read_samples(&dir.join("svhn_images.npy"), &c.golden.input_shape).unwrap();
+    assert_eq!(x.nrows(), 20);
+    let inputs: Vec<Vec<i128>> = (0..x.nrows())
+        .map(|s| c.golden.quantize_input(s, &x.row(s).to_vec()).unwrap())
+        .collect();
+    let design = c.design().unwrap();
+    assert_lint_clean(&design.files, &design.top);
+    let clean = stream::run(&c, &design, &inputs, Traffic::CLEAN).unwrap();
+    let summary = clean.summary();
+    assert_eq!(clean.mismatched_samples, 0, "{summary}");
+    clean.into_result().unwrap();
+    let traffic = Traffic {
+        bubbles: 0.2,
+        backpressure: 0.3,
+        seed: 9,
+    };
+    let busy = stream::run(&c, &design, &inputs[..4], traffic).unwrap();
+    let summary = busy.summary();
+    assert_eq!(busy.mismatched_samples, 0, "{summary}");
+    busy.into_result().unwrap();
+}
