@@ -547,7 +547,7 @@ fn lower_layer(
             let (outs, multipliers, shifts) = if r > 1 {
                 let sched = dense_tm::layer_schedule(d);
                 (
-                    dense_tm::lower(b, d, &xs, in_valid, timing)?,
+                    dense_tm::lower(b, d, xs, in_valid, timing)?,
                     sched.multipliers(),
                     sched.shifters(),
                 )
@@ -556,7 +556,7 @@ fn lower_layer(
                     .iter()
                     .filter(|w| w.unsigned_abs().is_power_of_two())
                     .count();
-                (dense::lower(b, d, &xs, timing)?, nz.len() - shifts, shifts)
+                (dense::lower(b, d, xs, timing)?, nz.len() - shifts, shifts)
             };
             let info = LayerInfo {
                 name: d.name.clone(),

@@ -395,7 +395,7 @@ fn lower(
     let mut est = estimate::estimate(&m, timing.family);
     let (core_module, core_stage_ns) = match core {
         Some((core, info)) => {
-            est += info.estimate.clone();
+            est += info.estimate;
             (Some(core), info.estimated_stage_ns)
         }
         None => (None, 0.0),
@@ -465,6 +465,13 @@ fn core_module(
     )
 }
 
+/// Builds a core's outputs from its input elements.
+type CoreArithmetic<'a> = dyn FnMut(
+        &mut super::builder::ModuleBuilder,
+        &[super::builder::Signal],
+    ) -> Result<Vec<super::dense::Out>>
+    + 'a;
+
 /// A core module `<stage>_core` over `n_in` inputs of `x_ty` giving `n_out` outputs of
 /// `result`, whose arithmetic `lower` builds.
 #[allow(clippy::too_many_arguments)]
@@ -476,10 +483,7 @@ fn custom_core(
     result: FixedType,
     origin: &str,
     timing: &Timing,
-    lower: &mut dyn FnMut(
-        &mut super::builder::ModuleBuilder,
-        &[super::builder::Signal],
-    ) -> Result<Vec<super::dense::Out>>,
+    lower: &mut CoreArithmetic,
 ) -> Result<(Module, LayerInfo)> {
     let module = format!("{stage}_core");
     super::parallel_module(

@@ -48,17 +48,24 @@ pub struct Core {
     pub out_bits: u32,
 }
 
-/// An output FIFO instance whose outputs become the stage's `out_valid`/`out_data` ports.
-fn output_fifo(
-    b: &mut ModuleBuilder,
-    p: &Ports,
+/// The nets of an output FIFO: what it is fed and the stage ports it drives.
+struct FifoNets {
     push: NetId,
     push_data: NetId,
     pop: NetId,
     out_valid: NetId,
     out_data: NetId,
-    depth: usize,
-) {
+}
+
+/// An output FIFO instance whose outputs become the stage's `out_valid`/`out_data` ports.
+fn output_fifo(b: &mut ModuleBuilder, p: &Ports, f: FifoNets, depth: usize) {
+    let FifoNets {
+        push,
+        push_data,
+        pop,
+        out_valid,
+        out_data,
+    } = f;
     let width = b.net(out_data).width;
     b.m.instances.push(Instance {
         module: "rtlgen_fifo".into(),
@@ -86,8 +93,9 @@ fn out_ports(b: &mut ModuleBuilder, out_bits: u32) -> (NetId, NetId) {
     (v, d)
 }
 
-/// A core stage: `front` turns accepted beats into core inputs, `core` computes, a FIFO of
-/// `depth` entries holds the results. `completes` is the front's per-beat issue pattern.
+/// A core stage: `front` turns accepted beats into core inputs, `core` computes one result per
+/// completed input, an output FIFO holds the results; at `reuse > 1` a beat is accepted at most
+/// every `reuse` cycles. The FIFO depth covers every result in flight at full rate.
 pub fn core_stage(
     b: &mut ModuleBuilder,
     p: &Ports,
@@ -160,7 +168,14 @@ pub fn core_stage(
             ("out_data".into(), core_data),
         ],
     });
-    output_fifo(b, p, core_valid, core_data, pop, out_valid, out_data, depth);
+    let nets = FifoNets {
+        push: core_valid,
+        push_data: core_data,
+        pop,
+        out_valid,
+        out_data,
+    };
+    output_fifo(b, p, nets, depth);
     b.output(in_ready);
     b.output(out_valid);
     b.output(out_data);
@@ -211,7 +226,14 @@ pub fn pad_stage(
         Operand::Const(0),
         p.in_data,
     );
-    output_fifo(b, p, generate, beat, pop, out_valid, out_data, depth);
+    let nets = FifoNets {
+        push: generate,
+        push_data: beat,
+        pop,
+        out_valid,
+        out_data,
+    };
+    output_fifo(b, p, nets, depth);
     b.output(in_ready);
     b.output(out_valid);
     b.output(out_data);
