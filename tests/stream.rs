@@ -276,7 +276,7 @@ fn conv_reuse_factor_shares_multipliers_and_spaces_pixels() {
 }
 
 /// The golden model equals hls4ml's io_stream emulation on every CNN case, and the RTL of two of
-/// them equals the golden model.
+/// them equals the golden model, back to back and under bubbles and backpressure.
 #[test]
 fn cnn_cases_match_hls4ml_and_their_rtl_matches_the_golden_model() {
     for case in [
@@ -301,10 +301,17 @@ fn cnn_cases_match_hls4ml_and_their_rtl_matches_the_golden_model() {
                 .map(|s| c.golden.quantize_input(s, &x.row(s).to_vec()).unwrap())
                 .collect();
             let design = c.design().unwrap();
-            let o = stream::run(&c, &design, &inputs, Traffic::CLEAN).unwrap();
-            let summary = o.summary();
-            assert_eq!(o.mismatched_samples, 0, "{case}: {summary}");
-            o.into_result().unwrap();
+            let busy = Traffic {
+                bubbles: 0.3,
+                backpressure: 0.4,
+                seed: 4,
+            };
+            for traffic in [Traffic::CLEAN, busy] {
+                let o = stream::run(&c, &design, &inputs, traffic).unwrap();
+                let summary = o.summary();
+                assert_eq!(o.mismatched_samples, 0, "{case}: {summary}");
+                o.into_result().unwrap();
+            }
         }
     }
 }
@@ -384,7 +391,11 @@ fn random_conv_case(seed: u64) {
         .map(|i| rng.random_range(0..k[i % dims]))
         .collect();
     let size: Vec<usize> = (0..dims)
-        .map(|d| (k[d] + rng.random_range(0..=6)).saturating_sub(pads[d] + pads[d + dims]).max(1))
+        .map(|d| {
+            (k[d] + rng.random_range(0..=6))
+                .saturating_sub(pads[d] + pads[d + dims])
+                .max(1)
+        })
         .collect();
     let out: Vec<usize> = (0..dims)
         .map(|d| (size[d] + pads[d] + pads[d + dims] - k[d]) / s[d] + 1)

@@ -583,7 +583,7 @@ fn lower_layer(
             LayerInfo::elementwise(name, module, "ReLU", n_in, x_ty, *result),
         ),
         Layer::BatchNorm(bn) => (
-            norm::lower(b, bn, xs)?,
+            norm::lower(b, bn, xs, timing)?,
             LayerInfo::elementwise(
                 &bn.name,
                 module,

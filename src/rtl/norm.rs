@@ -5,12 +5,20 @@ use super::builder::{ModuleBuilder, Signal};
 use super::cast::lower_cast;
 use super::dense::Out;
 use super::netlist::*;
+use super::timing::Timing;
 use crate::analysis::interval::Interval;
+use crate::config::MultiplierStyle;
 use crate::diag::{Error, Result};
 use crate::golden::BatchNormKernel;
 
-/// Element `i` of `xs` belongs to channel `i mod channels`.
-pub fn lower(b: &mut ModuleBuilder, bn: &BatchNormKernel, xs: &[Signal]) -> Result<Vec<Out>> {
+/// Element `i` of `xs` belongs to channel `i mod channels`. A product goes to a DSP block when
+/// the family's `auto` multiplier rule picks one for its operand widths.
+pub fn lower(
+    b: &mut ModuleBuilder,
+    bn: &BatchNormKernel,
+    xs: &[Signal],
+    timing: &Timing,
+) -> Result<Vec<Out>> {
     let p = &bn.precision;
     let channels = bn.scale.len();
     let f_prod = bn.x_ty.frac_bits() + p.scale.frac_bits();
@@ -39,6 +47,12 @@ pub fn lower(b: &mut ModuleBuilder, bn: &BatchNormKernel, xs: &[Signal]) -> Resu
                 Expr::MulConst(xw.net, s << (f - f_prod)),
                 0,
             )?;
+            let dsp = timing.family.uses_dsp(
+                MultiplierStyle::Auto,
+                x.width,
+                Interval::point(s).signed_width(),
+            );
+            b.attr(scaled, "use_dsp", if dsp { "yes" } else { "no" });
             let sum = b.wire(
                 &format!("sum{i}"),
                 w,
