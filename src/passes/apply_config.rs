@@ -100,7 +100,7 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
                 let precision = Some(PoolPrecision { accum, result });
                 let implementation = cfg
                     .setting(&names, types, |s| s.conv_implementation)
-                    .unwrap_or(ConvImplementation::Encoded);
+                    .unwrap_or(ConvImplementation::LineBuffer);
                 match &mut graph.g[n].op {
                     Op::Pool(p) => {
                         p.precision = precision;
@@ -162,7 +162,7 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
                 }
                 let implementation = cfg
                     .setting(&names, types, |s| s.conv_implementation)
-                    .unwrap_or(ConvImplementation::Encoded);
+                    .unwrap_or(ConvImplementation::LineBuffer);
                 let layer = &mut graph.g[n];
                 if let Op::Conv(c) = &mut layer.op {
                     c.implementation = Some(implementation);

@@ -54,6 +54,54 @@ impl std::ops::AddAssign for Estimate {
     }
 }
 
+/// A FIFO (`fifo`) or delay line of `depth` words of `width` bits, as the primitives are
+/// written and Yosys maps them, plus the pointers or occupancy count and their logic:
+/// * one or two words: registers (a FIFO also muxes its head);
+/// * a FIFO of up to 16 words is a shift register read at its head: SRL16Es on xc7 (one LUT
+///   per bit), elsewhere registers and a head multiplexer;
+/// * otherwise a memory: block RAM from 256 words, and on ice40 always (it has no LUT RAM);
+///   below that distributed RAM, 64 × 3 bits per 4 LUTs on xc7 (RAM64M) and 16 × 2 bits per
+///   2 LUTs on ecp5 (TRELLIS_DPR16X4). A delay line's read is registered.
+fn primitive_memory(width: u64, depth: u64, fifo: bool, family: Family) -> Estimate {
+    let k = family.lut_inputs() as u64;
+    let pointer = 64 - depth.max(1).leading_zeros() as u64;
+    let control_bits = (1 + fifo as u64) * pointer + 1;
+    let mut e = Estimate {
+        luts: 2 * pointer + 2,
+        ffs: control_bits,
+        register_bits: control_bits,
+        ..Estimate::default()
+    };
+    let registers = |e: &mut Estimate, bits: u64| {
+        e.ffs += bits;
+        e.register_bits += bits;
+    };
+    if depth <= 2 || (fifo && depth <= 16 && family != Family::Xc7) {
+        registers(&mut e, width * depth);
+        if fifo {
+            e.luts += width * (depth - 1).div_ceil(k - 2);
+        }
+        return e;
+    }
+    if fifo && depth <= 16 {
+        e.luts += width;
+        return e;
+    }
+    if depth >= 256 || family == Family::Ice40 {
+        e.bram += (width * depth).div_ceil(family.bram_bits());
+    } else {
+        let (words, bits_per_cell, luts_per_cell) = match family {
+            Family::Xc7 => (64, 3, 4),
+            _ => (16, 2, 2),
+        };
+        e.luts += depth.div_ceil(words) * width.div_ceil(bits_per_cell) * luts_per_cell;
+    }
+    if !fifo {
+        registers(&mut e, width);
+    }
+    e
+}
+
 /// The net `id` extends by sign or zeros (or `id`).
 fn unextended(m: &Module, id: NetId) -> NetId {
     match &m.net(id).def {
@@ -265,14 +313,21 @@ pub fn estimate(m: &Module, family: Family) -> Estimate {
         }
     }
     for inst in &m.instances {
-        if inst.module == "rtlgen_valid_pipe" {
-            let depth = inst
-                .params
+        let param = |name: &str| {
+            inst.params
                 .iter()
-                .find(|(k, _)| k == "DEPTH")
-                .map_or(0, |(_, v)| *v);
-            e.ffs += depth;
-            e.register_bits += depth;
+                .find(|(k, _)| k == name)
+                .map_or(0, |(_, v)| *v)
+        };
+        let (width, depth) = (param("WIDTH"), param("DEPTH"));
+        match inst.module.as_str() {
+            "rtlgen_valid_pipe" => {
+                e.ffs += depth;
+                e.register_bits += depth;
+            }
+            "rtlgen_fifo" => e += primitive_memory(width, depth, true, family),
+            "rtlgen_delay_line" => e += primitive_memory(width, depth, false, family),
+            _ => {}
         }
     }
     e
@@ -282,6 +337,33 @@ pub fn estimate(m: &Module, family: Family) -> Estimate {
 mod tests {
     use super::*;
     use crate::rtl::builder::ModuleBuilder;
+
+    #[test]
+    fn fifos_and_delay_lines_are_counted_as_yosys_maps_them() {
+        let small_fifo = primitive_memory(24, 16, true, Family::Xc7);
+        assert_eq!(
+            small_fifo.luts,
+            24 + 2 * 5 + 2,
+            "SRL16Es, one per bit, and the count"
+        );
+        assert_eq!(small_fifo.bram, 0);
+        let line = primitive_memory(16, 100, false, Family::Xc7);
+        assert_eq!(
+            line.luts,
+            2 * 6 * 4 + 2 * 7 + 2,
+            "two RAM64M columns of six"
+        );
+        assert_eq!(line.ffs, 16 + 7 + 1, "the registered read and the pointer");
+        let long = primitive_memory(16, 300, false, Family::Xc7);
+        assert_eq!(long.bram, 1);
+        assert_eq!(primitive_memory(8, 20, true, Family::Ice40).bram, 1);
+        let ecp5_fifo = primitive_memory(8, 4, true, Family::Ecp5);
+        assert_eq!(
+            ecp5_fifo.ffs,
+            8 * 4 + 2 * 3 + 1,
+            "registers where there are no SRLs"
+        );
+    }
 
     #[test]
     fn counts_adders_registers_and_constant_multipliers() {
