@@ -393,21 +393,23 @@ impl Layer {
                 x_ty,
                 precision,
                 ..
-            } => (0..*channels)
-                .map(|c| {
-                    let to_accum = CastPlan::new(x_ty.frac_bits(), &precision.accum);
-                    let acc = (1..*pixels).fold(to_accum.apply(x[c]), |acc, p| {
-                        let v = to_accum.apply(x[p * channels + c]);
-                        match kind {
-                            PoolKind::Max => v.max(acc),
-                            PoolKind::Average => {
-                                cast(acc + v, precision.accum.frac_bits(), &precision.accum)
+            } => {
+                let to_accum = CastPlan::new(x_ty.frac_bits(), &precision.accum);
+                (0..*channels)
+                    .map(|c| {
+                        let acc = (1..*pixels).fold(to_accum.apply(x[c]), |acc, p| {
+                            let v = to_accum.apply(x[p * channels + c]);
+                            match kind {
+                                PoolKind::Max => v.max(acc),
+                                PoolKind::Average => {
+                                    cast(acc + v, precision.accum.frac_bits(), &precision.accum)
+                                }
                             }
-                        }
-                    });
-                    finish_pool(*kind, acc, *pixels, precision)
-                })
-                .collect(),
+                        });
+                        finish_pool(*kind, acc, *pixels, precision)
+                    })
+                    .collect()
+            }
             Layer::BatchNorm(b) => {
                 let channels = b.scale.len();
                 x.iter()

@@ -104,6 +104,21 @@ pub fn run(
     run_mantissas(c, design, &inputs, vcd)
 }
 
+/// Verilates the design (or reuses the cached build) with a progress spinner and loads it, with
+/// the stream harness for an io_stream design.
+pub(super) fn load(design: &Design) -> Result<Simulator> {
+    let stream = design.stream.is_some();
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let lib = super::verilator::build(&design.files, &design.top, stream, &|msg| {
+        spinner.set_message(msg.to_owned())
+    })?;
+    spinner.finish_and_clear();
+    let in_bits = design.in_elements * design.in_type.width as usize;
+    let out_bits = design.out_elements * design.out_type.width as usize;
+    Simulator::load(&lib, in_bits, out_bits, stream)
+}
+
 /// Like [`run`] with inputs already in the input type.
 pub fn run_mantissas(
     c: &Compiled,
@@ -123,15 +138,9 @@ pub fn run_mantissas(
         }
         return super::stream::run(c, design, inputs, super::stream::Traffic::CLEAN);
     }
-    let spinner = indicatif::ProgressBar::new_spinner();
-    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let lib = super::verilator::build(&design.files, &design.top, false, &|msg| {
-        spinner.set_message(msg.to_owned())
-    })?;
-    spinner.finish_and_clear();
+    let mut sim = load(design)?;
     let in_bits = design.in_elements * design.in_type.width as usize;
     let out_bits = design.out_elements * design.out_type.width as usize;
-    let mut sim = Simulator::load(&lib, in_bits, out_bits, false)?;
     let mut wave = match vcd {
         Some(path) => Some(super::wave::Writer::create(path, in_bits, out_bits)?),
         None => None,

@@ -4,7 +4,6 @@
 
 use super::bus;
 use super::cosim::{Mismatch, Outcome};
-use super::ffi::Simulator;
 use crate::diag::{Error, Result};
 use crate::driver::Compiled;
 use crate::fixed::to_f64;
@@ -46,17 +45,9 @@ pub fn run(
     let io = design
         .stream
         .ok_or_else(|| Error::Internal("stream co-simulation of an io_parallel design".into()))?;
-    let spinner = indicatif::ProgressBar::new_spinner();
-    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let lib = super::verilator::build(&design.files, &design.top, true, &|msg| {
-        spinner.set_message(msg.to_owned())
-    })?;
-    spinner.finish_and_clear();
+    let mut sim = super::cosim::load(design)?;
     let in_t = design.in_type;
-    let out_t = design.out_type;
     let in_bits = design.in_elements * in_t.width as usize;
-    let out_bits = design.out_elements * out_t.width as usize;
-    let mut sim = Simulator::load(&lib, in_bits, out_bits, true)?;
     let beats: Vec<Vec<u32>> = inputs
         .iter()
         .flat_map(|image| image.chunks(design.in_elements))

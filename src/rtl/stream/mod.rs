@@ -23,6 +23,7 @@ use crate::config::ConvImplementation;
 use crate::diag::{Error, Result};
 use crate::fixed::FixedType;
 use crate::golden::{GoldenModel, Layer};
+use crate::ir::Window;
 use stage::Core;
 use timing::Behaviour;
 use window::Front;
@@ -153,7 +154,7 @@ fn lower(
     let module = format!("{top}_{name}");
     let mut b = ModuleBuilder::new(&module);
     let p = stage::ports(&mut b, x.beat_bits());
-    let (behaviour, core, y, kind, multipliers, shifts) = match layer {
+    let (behaviour, core, y, kind) = match layer {
         Layer::Dense(d) => {
             let y = Tensor {
                 shape: vec![d.n_out],
@@ -164,14 +165,7 @@ fn lower(
                 core_module(layer, &module, x.ty, x.beat_elements(), &origin, timing)?;
             let r = d.settings.reuse_factor;
             let behaviour = stage::core_stage(&mut b, &p, &Front::Beat, &core_of(&core, &info), r)?;
-            (
-                behaviour,
-                Some((core, info.clone())),
-                y,
-                "Dense".to_owned(),
-                info.multipliers,
-                info.shifts,
-            )
+            (behaviour, Some((core, info)), y, "Dense".to_owned())
         }
         Layer::Relu { result, .. } => {
             let y = Tensor {
@@ -181,7 +175,7 @@ fn lower(
             let (core, info) =
                 core_module(layer, &module, x.ty, x.beat_elements(), &origin, timing)?;
             let behaviour = stage::core_stage(&mut b, &p, &Front::Beat, &core_of(&core, &info), 1)?;
-            (behaviour, Some((core, info)), y, "ReLU".to_owned(), 0, 0)
+            (behaviour, Some((core, info)), y, "ReLU".to_owned())
         }
         Layer::Conv {
             window,
@@ -203,30 +197,14 @@ fn lower(
                 &origin,
                 timing,
             )?;
-            let front = match implementation {
-                ConvImplementation::Encoded => Front::Encoded {
-                    window: *window,
-                    element_bits: x.ty.width,
-                },
-                ConvImplementation::LineBuffer => Front::LineBuffer {
-                    window: *window,
-                    element_bits: x.ty.width,
-                },
-            };
+            let front = window_front(*implementation, *window, x.ty.width);
             let r = kernel.settings.reuse_factor;
             let behaviour = stage::core_stage(&mut b, &p, &front, &core_of(&core, &info), r)?;
             let kind = format!(
                 "Conv {}x{} /{}x{} ({implementation:?})",
                 window.kernel_h, window.kernel_w, window.stride_h, window.stride_w
             );
-            (
-                behaviour,
-                Some((core, info.clone())),
-                y,
-                kind,
-                info.multipliers,
-                info.shifts,
-            )
+            (behaviour, Some((core, info)), y, kind)
         }
         Layer::Pad { h, w, padding, .. } => {
             let y = Tensor {
@@ -238,7 +216,7 @@ fn lower(
                 ..x.clone()
             };
             let behaviour = stage::pad_stage(&mut b, &p, *h, *w, *padding);
-            (behaviour, None, y, "ZeroPad".to_owned(), 0, 0)
+            (behaviour, None, y, "ZeroPad".to_owned())
         }
         Layer::Transpose { perm, .. } => {
             let y = Tensor {
@@ -247,7 +225,7 @@ fn lower(
                 ty: x.ty,
             };
             let behaviour = stage::collect_stage(&mut b, &p, x.beats(), x.ty.width, perm);
-            (behaviour, None, y, "Collect".to_owned(), 0, 0)
+            (behaviour, None, y, "Collect".to_owned())
         }
         Layer::BatchNorm(bn) => {
             let y = Tensor {
@@ -257,14 +235,7 @@ fn lower(
             let (core, info) =
                 core_module(layer, &module, x.ty, x.beat_elements(), &origin, timing)?;
             let behaviour = stage::core_stage(&mut b, &p, &Front::Beat, &core_of(&core, &info), 1)?;
-            (
-                behaviour,
-                Some((core, info)),
-                y,
-                "BatchNorm".to_owned(),
-                0,
-                0,
-            )
+            (behaviour, Some((core, info)), y, "BatchNorm".to_owned())
         }
         Layer::Pool(pk) => {
             let w = pk.window;
@@ -280,16 +251,7 @@ fn lower(
                     element_bits,
                 }
             } else {
-                match pk.implementation {
-                    ConvImplementation::Encoded => Front::Encoded {
-                        window: w,
-                        element_bits,
-                    },
-                    ConvImplementation::LineBuffer => Front::LineBuffer {
-                        window: w,
-                        element_bits,
-                    },
-                }
+                window_front(pk.implementation, w, element_bits)
             };
             let (kind, precision) = (pk.kind, pk.precision);
             let (core, info) = custom_core(
@@ -315,7 +277,7 @@ fn lower(
                     _ => format!("{:?}", pk.implementation),
                 }
             );
-            (behaviour, Some((core, info)), y, kind, 0, 0)
+            (behaviour, Some((core, info)), y, kind)
         }
         Layer::GlobalPool {
             kind,
@@ -369,8 +331,6 @@ fn lower(
                 Some((core, info)),
                 y,
                 format!("Global{kind:?}Pool"),
-                0,
-                0,
             )
         }
     };
@@ -392,13 +352,23 @@ fn lower(
         "Handshake: a beat moves at a rising edge where valid and ready are both high; valid and data are held while ready is low.".into(),
     ];
     verilog::prune(&mut m);
+    let kernel = match layer {
+        Layer::Dense(d) => Some(d),
+        Layer::Conv { kernel, .. } => Some(kernel),
+        _ => None,
+    };
     let mut est = estimate::estimate(&m, timing.family);
-    let (core_module, core_stage_ns) = match core {
+    let (core_module, core_stage_ns, multipliers, shifts) = match core {
         Some((core, info)) => {
             est += info.estimate;
-            (Some(core), info.estimated_stage_ns)
+            (
+                Some(core),
+                info.estimated_stage_ns,
+                info.multipliers,
+                info.shifts,
+            )
         }
-        None => (None, 0.0),
+        None => (None, 0.0, 0, 0),
     };
     let info = LayerInfo {
         name: name.to_owned(),
@@ -410,23 +380,11 @@ fn lower(
         ii: layer_ii,
         multipliers,
         shifts,
-        zero_weights: match layer {
-            Layer::Dense(d) => d.weights.iter().filter(|&&w| w == 0).count(),
-            Layer::Conv { kernel, .. } => kernel.weights.iter().filter(|&&w| w == 0).count(),
-            _ => 0,
-        },
-        accum_plan: match layer {
-            Layer::Dense(d) => Some(d.plan),
-            Layer::Conv { kernel, .. } => Some(kernel.plan),
-            _ => None,
-        },
+        zero_weights: kernel.map_or(0, |k| k.weights.iter().filter(|&&w| w == 0).count()),
+        accum_plan: kernel.map(|k| k.plan),
         input_type: x.ty,
         result_type: y.ty,
-        precision: match layer {
-            Layer::Dense(d) => Some(d.precision),
-            Layer::Conv { kernel, .. } => Some(kernel.precision),
-            _ => None,
-        },
+        precision: kernel.map(|k| k.precision),
         estimated_stage_ns: core_stage_ns.max(timing.model.register_ns),
         estimate: est,
     };
@@ -463,6 +421,20 @@ fn core_module(
         origin.to_owned(),
         timing,
     )
+}
+
+/// The window front a Conv (or a pooling whose size differs from its stride) uses.
+fn window_front(implementation: ConvImplementation, window: Window, element_bits: u32) -> Front {
+    match implementation {
+        ConvImplementation::Encoded => Front::Encoded {
+            window,
+            element_bits,
+        },
+        ConvImplementation::LineBuffer => Front::LineBuffer {
+            window,
+            element_bits,
+        },
+    }
 }
 
 /// Builds a core's outputs from its input elements.

@@ -111,11 +111,15 @@ pub fn core_stage(
     let mut l = Logic { b };
     let pending = l.reg("pending", bits_for(depth), Some(0));
     let room = l.cmp("room", CmpOp::Lt, pending, depth as i128);
-    let in_ready = if reuse > 1 {
+    let (in_ready, cooldown) = if reuse > 1 {
         let cool = l.reg("cool", bits_for(reuse - 1), Some(0));
         let cooled = l.cmp("cooled", CmpOp::Eq, cool, 0);
-        let ready = l.and("in_ready", &[room, cooled]);
-        let accept = l.and("accept", &[p.in_valid, ready]);
+        (l.and("in_ready", &[room, cooled]), Some((cool, cooled)))
+    } else {
+        (l.wire("in_ready", 1, Expr::Copy(Operand::Net(room))), None)
+    };
+    let accept = l.and("accept", &[p.in_valid, in_ready]);
+    if let Some((cool, cooled)) = cooldown {
         let dec = l.add("cool_dec", cool, -1);
         let idle = l.mux(
             "cool_idle",
@@ -132,13 +136,7 @@ pub fn core_stage(
             cool,
         );
         l.drive(cool, next, None);
-        (ready, accept)
-    } else {
-        let ready = l.wire("in_ready", 1, Expr::Copy(Operand::Net(room)));
-        let accept = l.and("accept", &[p.in_valid, ready]);
-        (ready, accept)
-    };
-    let (in_ready, accept) = in_ready;
+    }
     let pop = l.and("pop", &[out_valid, p.out_ready]);
     let built = front.build(&mut l, p, accept)?;
     let issue = l.and("issue", &[accept, built.completes]);
