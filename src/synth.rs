@@ -18,7 +18,7 @@ pub struct Measured {
     pub dsps: u64,
     /// Block RAMs: RAMB18 equivalents (a RAMB36 counts 2), DP16KD or SB_RAM40_4K.
     pub bram: u64,
-    /// LUTs used as distributed RAM or ROM.
+    /// LUTs used as distributed RAM or shift registers.
     pub lutram: u64,
     /// Longest path in LUTs and carry cells between flip-flops.
     pub logic_depth: Option<u64>,
@@ -46,16 +46,36 @@ pub fn parse_stat(text: &str) -> Measured {
             "MULT18X18D" | "SB_MAC16" => m.dsps += n,
             "RAMB18E1" | "DP16KD" | "SB_RAM40_4K" => m.bram += n,
             "RAMB36E1" => m.bram += 2 * n,
-            "TRELLIS_DPR16X4" => m.lutram += n,
-            c if c.starts_with("RAM")
-                && (c.contains('X') || c.starts_with("RAM32M") || c.starts_with("RAM64M")) =>
-            {
-                m.lutram += n
-            }
-            _ => {}
+            c => m.lutram += n * memory_luts(c),
         }
     }
     m
+}
+
+/// LUTs a memory or shift-register cell occupies: Xilinx SRLs and distributed RAMs (RAM32M and
+/// RAM64M are four LUTs, RAM<depth>X1<port> one per 64 bits and port), ECP5's 16 × 4 RAM (the
+/// four LUTs of two slices); 0 for every other cell.
+fn memory_luts(cell: &str) -> u64 {
+    match cell {
+        "SRL16E" | "SRLC16E" | "SRLC32E" => 1,
+        "RAM32M" | "RAM64M" | "TRELLIS_DPR16X4" => 4,
+        c => {
+            let Some((depth, ports)) = c.strip_prefix("RAM").and_then(|rest| rest.split_once("X1"))
+            else {
+                return 0;
+            };
+            let (Ok(depth), Some(ports)) = (depth.parse::<u64>(), ports.chars().next()) else {
+                return 0;
+            };
+            let ports = match ports {
+                'S' => 1,
+                'D' => 2,
+                'Q' => 4,
+                _ => return 0,
+            };
+            depth.div_ceil(64) * ports
+        }
+    }
 }
 
 /// Parses `ltp`: "Longest topological path in top (length=N):".
@@ -172,15 +192,19 @@ mod tests {
 
     #[test]
     fn parses_yosys_stat_and_ltp() {
-        let stat = "   Number of cells:                132\n     CARRY4                         10\n     DSP48E1                         2\n     FDRE                           64\n     LUT2                           20\n     LUT6                            5\n     RAMB18E1                        1\n     RAMB36E1                        2\n     RAM64X1D                        4\n";
+        let stat = "   Number of cells:                132\n     CARRY4                         10\n     DSP48E1                         2\n     FDRE                           64\n     LUT2                           20\n     LUT6                            5\n     RAMB18E1                        1\n     RAMB36E1                        2\n     RAM64X1D                        4\n     RAM128X1D                       1\n     RAM32M                          3\n     SRL16E                          7\n     SRLC32E                         2\n";
         let m = parse_stat(stat);
+        // LUTs as memory: 4 × 2 (RAM64X1D) + 4 (RAM128X1D) + 3 × 4 (RAM32M) + 9 SRLs.
         assert_eq!(
             (m.luts, m.ffs, m.carry, m.dsps, m.bram, m.lutram),
-            (25, 64, 10, 2, 5, 4)
+            (25, 64, 10, 2, 5, 33)
         );
-        let ecp5 = "     CCU2C                          7\n     DP16KD                          1\n     LUT4                          30\n     MULT18X18D                      3\n     TRELLIS_FF                     40\n";
+        let ecp5 = "     CCU2C                          7\n     DP16KD                          1\n     LUT4                          30\n     MULT18X18D                      3\n     TRELLIS_DPR16X4                 2\n     TRELLIS_FF                     40\n";
         let m = parse_stat(ecp5);
-        assert_eq!((m.luts, m.ffs, m.carry, m.dsps, m.bram), (30, 40, 7, 3, 1));
+        assert_eq!(
+            (m.luts, m.ffs, m.carry, m.dsps, m.bram, m.lutram),
+            (30, 40, 7, 3, 1, 8)
+        );
         let ice40 = "     SB_CARRY                       9\n     SB_DFFE                        5\n     SB_DFFSR                       6\n     SB_LUT4                       50\n     SB_RAM40_4K                     2\n";
         let m = parse_stat(ice40);
         assert_eq!((m.luts, m.ffs, m.carry, m.dsps, m.bram), (50, 11, 9, 0, 2));
