@@ -33,6 +33,9 @@ pub struct Dsp {
     pub min_operand_bits: u32,
     /// Combinational delay of a multiply without the block's registers (ns).
     pub multiply_ns: f64,
+    /// What one block is worth in LUTs when a layout trades multipliers for selection logic:
+    /// the family's LUTs per DSP block (Artix-7 parts: 231–264; ECP5: 536–857).
+    pub lut_equivalent: u64,
 }
 
 impl Family {
@@ -63,12 +66,14 @@ impl Family {
                 b_bits: 18,
                 min_operand_bits: 10,
                 multiply_ns: 3.4,
+                lut_equivalent: 240,
             }),
             Family::Ecp5 => Some(Dsp {
                 a_bits: 18,
                 b_bits: 18,
                 min_operand_bits: 9,
                 multiply_ns: 4.5,
+                lut_equivalent: 540,
             }),
             Family::Ice40 => None,
         }

@@ -10,14 +10,14 @@
 //!   over several lanes is the sum of its segments; R that does not divide nnz leaves idle slots
 //!   in the last lane. With `prefer_shifts`, products by ±2^k are ordered after all others, so
 //!   they fill lanes of their own.
-//!   When it needs at most 1/[`ALIGNMENT_SLACK`] more multipliers, an *input-aligned* layout
-//!   is used instead: in cycle k
-//!   every lane reads input `k mod n_in` (R ≥ n_in: a lane computes ⌊R/n_in⌋ whole outputs) or
-//!   input `t·R + k` (R < n_in: lane t of ⌈n_in/R⌉ per output). Lanes at the same position then
-//!   select their inputs identically, so synthesis shares one selection multiplexer between
-//!   them. Zero weights keep their place as products by 0 (not multiplied: their cycle idles),
-//!   which is why this layout only wins when few weights are zero. A selection multiplexer of R
-//!   inputs costs about as many LUTs per bit as R/4, so sharing them outweighs a few more DSPs.
+//!   The *input-aligned* layout is the alternative: in cycle k every lane reads input
+//!   `k mod n_in` (R ≥ n_in: a lane computes ⌊R/n_in⌋ whole outputs) or input `t·R + k`
+//!   (R < n_in: lane t of ⌈n_in/R⌉ per output). Lanes at the same position then select their
+//!   inputs identically and share one selection multiplexer. Zero weights keep their place as
+//!   products by 0 (not multiplied: their cycle idles), so it may need more multipliers. Both
+//!   layouts are priced in LUTs with the target's [`LayoutCosts`] and the cheaper is used
+//!   (the compact one on a tie): an R-input multiplexer per bit costs about as many LUTs as a
+//!   small multiplier, so at large R sharing them outweighs a few idle multiplier cycles.
 //! * Sequential plan (a saturating accumulator that can overflow; the order of hls4ml's loop
 //!   matters): one lane per output, of width ⌈nnz_j / R⌉, chaining its products in input order,
 //!   so each output is one segment and the cast-after-every-add order is kept exactly.
@@ -28,10 +28,18 @@
 
 use super::accumulation::AccumPlan;
 use ndarray::ArrayView2;
+use std::collections::BTreeSet;
 
-/// The input-aligned layout is used when it needs at most 1/`ALIGNMENT_SLACK` more multipliers
-/// than the compact one.
-pub const ALIGNMENT_SLACK: usize = 16;
+/// What the parts of a layout cost on the target, in LUTs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayoutCosts {
+    /// One multiplier: its LUT array, or what a DSP block is worth.
+    pub multiplier: u64,
+    /// Bits of one input.
+    pub input_bits: u64,
+    /// Inputs one LUT selects among.
+    pub inputs_per_lut: u64,
+}
 
 /// One product `x[i] · w` contributing to output `j` (`w = 0` only as a placeholder in an
 /// input-aligned layout).
@@ -128,6 +136,30 @@ impl Schedule {
         self.count_slots(true)
     }
 
+    /// What the schedule costs in LUTs: its multipliers, and one selection multiplexer per
+    /// distinct input sequence of its slots (slots reading the same inputs in the same cycles
+    /// share one), of ⌈inputs / inputs_per_lut⌉ LUTs per input bit.
+    pub fn cost(&self, costs: &LayoutCosts) -> u64 {
+        let sequences: BTreeSet<Vec<Option<usize>>> = self
+            .lanes
+            .iter()
+            .flat_map(|lane| (0..lane.width).map(move |t| self.input_sequence(lane, t)))
+            .collect();
+        let selection: u64 = sequences
+            .iter()
+            .map(|seq| {
+                let inputs = seq.iter().collect::<BTreeSet<_>>().len() as u64;
+                costs.input_bits * inputs.div_ceil(costs.inputs_per_lut)
+            })
+            .sum();
+        self.multipliers() as u64 * costs.multiplier + selection
+    }
+
+    /// The input slot `t` of `lane` reads in each cycle (`None` where it idles).
+    pub fn input_sequence(&self, lane: &Lane, t: usize) -> Vec<Option<usize>> {
+        self.slot(lane, t).iter().map(|q| q.map(|q| q.i)).collect()
+    }
+
     /// Every lane's segments, with `starts_output` set on the segment holding each output's
     /// first product.
     pub fn segments(&self) -> Vec<Vec<Segment>> {
@@ -145,12 +177,14 @@ impl Schedule {
     }
 }
 
-/// The schedule of a `(n_in, n_out)` weight matrix at reuse factor `r ≥ 1`.
+/// The schedule of a `(n_in, n_out)` weight matrix at reuse factor `r ≥ 1`; `costs` choose the
+/// order-free plans' layout.
 pub fn schedule(
     weights: ArrayView2<i128>,
     r: usize,
     plan: AccumPlan,
     prefer_shifts: bool,
+    costs: &LayoutCosts,
 ) -> Schedule {
     let (n_in, n_out) = weights.dim();
     let per_output: Vec<Vec<Product>> = (0..n_out)
@@ -194,13 +228,16 @@ pub fn schedule(
                     .collect(),
                 prefer_shifts,
             };
-            let aligned = input_aligned(weights, r);
-            let limit = compact.multipliers() + compact.multipliers() / ALIGNMENT_SLACK;
-            if aligned.len() <= limit {
+            let aligned = Schedule {
+                reuse_factor: r,
+                lanes: input_aligned(weights, r),
+                prefer_shifts,
+            };
+            return if aligned.cost(costs) < compact.cost(costs) {
                 aligned
             } else {
-                return compact;
-            }
+                compact
+            };
         }
     };
     Schedule {
@@ -253,12 +290,19 @@ mod tests {
     use super::*;
     use ndarray::Array2;
 
+    /// 8-bit inputs on LUT6 (4 inputs selected per LUT), a multiplier worth 240 LUTs.
+    const COSTS: LayoutCosts = LayoutCosts {
+        multiplier: 240,
+        input_bits: 8,
+        inputs_per_lut: 4,
+    };
+
     #[test]
     fn order_free_plans_use_ceil_nnz_over_r_multipliers() {
         // 4 inputs x 3 outputs, 2 zero weights: nnz = 10.
         let w = Array2::from_shape_vec((4, 3), vec![1, 0, 2, 3, 4, 5, 0, 6, 7, 8, 9, 1]).unwrap();
         for r in 1..=10 {
-            let s = schedule(w.view(), r, AccumPlan::Wrap, false);
+            let s = schedule(w.view(), r, AccumPlan::Wrap, false, &COSTS);
             assert_eq!(s.multipliers(), 10usize.div_ceil(r), "R = {r}");
             assert!(s.lanes.iter().all(|l| l.cycles.len() <= r));
             let nonzero: Vec<(usize, usize)> = s
@@ -278,7 +322,7 @@ mod tests {
         // Products by output: 0 → inputs 0, 1, 3; 1 → 1, 2, 3; 2 → 0, 1, 2, 3. At R = 5 two
         // compact lanes take products 0-4 and 5-9 (input-aligned would need 3): output 1 spans
         // both lanes.
-        let s = schedule(w.view(), 5, AccumPlan::Exact, false);
+        let s = schedule(w.view(), 5, AccumPlan::Exact, false, &COSTS);
         let segs = s.segments();
         assert_eq!(segs.len(), 2);
         let starts: Vec<(usize, bool)> = segs
@@ -289,7 +333,7 @@ mod tests {
         assert_eq!(starts, vec![(0, true), (1, true), (1, false), (2, true)]);
         // At R = 4 the input-aligned layout needs no more lanes (3), so every lane reads input k
         // in cycle k, the zero weights kept as placeholders.
-        let s = schedule(w.view(), 4, AccumPlan::Exact, false);
+        let s = schedule(w.view(), 4, AccumPlan::Exact, false, &COSTS);
         assert_eq!(s.multipliers(), 3);
         for lane in &s.lanes {
             let inputs: Vec<usize> = lane.cycles.iter().flatten().map(|p| p.i).collect();
@@ -298,9 +342,12 @@ mod tests {
     }
 
     #[test]
-    fn input_aligned_layout_may_take_a_sixteenth_more_multipliers() {
-        // 64 × 8 at R = 16 with 21 zero weights (none filling a lane): compact needs
-        // ⌈491 / 16⌉ = 31 multipliers, aligned 32 = 31 + ⌊31 / 16⌋.
+    fn the_cheaper_layout_wins() {
+        // 64 × 8 at R = 16 with 21 zero weights (none filling a lane). Compact: ⌈491 / 16⌉ = 31
+        // multipliers; their input sequences are 29 distinct ones (two pairs of lanes read
+        // inputs 1-16 and 51-63, 0-2 alike), 28 of 16 inputs (8 bits × 4 LUTs) and the last of
+        // 11 inputs and idle cycles (8 × 3): 31·m + 920. Input-aligned: 32 multipliers sharing
+        // 4 selections: 32·m + 128. Aligned wins while a multiplier costs less than 792 LUTs.
         let w = Array2::from_shape_fn((64, 8), |(i, j)| {
             if (i * 8 + j) % 25 == 0 {
                 0
@@ -309,17 +356,30 @@ mod tests {
             }
         });
         assert_eq!(w.iter().filter(|&&v| v == 0).count(), 21);
-        let s = schedule(w.view(), 16, AccumPlan::Wrap, false);
+        let s = schedule(w.view(), 16, AccumPlan::Wrap, false, &COSTS);
         assert_eq!(s.multipliers(), 32);
+        assert_eq!(s.cost(&COSTS), 32 * 240 + 4 * 8 * 4);
         for lane in &s.lanes {
             let inputs: Vec<usize> = lane.cycles.iter().flatten().map(|p| p.i % 16).collect();
             assert_eq!(inputs, (0..16).collect::<Vec<_>>());
+        }
+        for (multiplier, expected) in [(791, 32), (792, 31), (2000, 31)] {
+            let costs = LayoutCosts {
+                multiplier,
+                ..COSTS
+            };
+            let s = schedule(w.view(), 16, AccumPlan::Wrap, false, &costs);
+            assert_eq!(
+                s.multipliers(),
+                expected,
+                "a multiplier worth {multiplier} LUTs"
+            );
         }
         // With a quarter of the weights zero, compact wins.
         let w = w.mapv(|v| if v % 4 == 0 { 0 } else { v });
         let nnz = w.iter().filter(|&&v| v != 0).count();
         assert_eq!(
-            schedule(w.view(), 16, AccumPlan::Wrap, false).multipliers(),
+            schedule(w.view(), 16, AccumPlan::Wrap, false, &COSTS).multipliers(),
             nnz.div_ceil(16)
         );
     }
@@ -329,7 +389,7 @@ mod tests {
         // 3 inputs × 5 outputs at R = 7: two outputs per lane (cycles 0-5), three lanes, the same
         // as ⌈15 / 7⌉.
         let w = Array2::from_shape_fn((3, 5), |(i, j)| (i + 3 * j + 1) as i128);
-        let s = schedule(w.view(), 7, AccumPlan::Wrap, false);
+        let s = schedule(w.view(), 7, AccumPlan::Wrap, false, &COSTS);
         assert_eq!(s.multipliers(), 3);
         let first: Vec<(usize, usize)> = s.lanes[0]
             .cycles
@@ -348,7 +408,7 @@ mod tests {
     #[test]
     fn sequential_plan_keeps_each_output_in_one_lane_in_input_order() {
         let w = Array2::from_shape_vec((5, 2), vec![1, 2, 3, 0, 4, 5, 6, 7, 8, 9]).unwrap();
-        let s = schedule(w.view(), 2, AccumPlan::Sequential, false);
+        let s = schedule(w.view(), 2, AccumPlan::Sequential, false, &COSTS);
         assert_eq!(s.lanes.len(), 2);
         assert_eq!(s.lanes[0].width, 3); // output 0 has 5 products: 3 per cycle over 2 cycles
         assert_eq!(s.lanes[1].width, 2); // output 1 has 4 products
@@ -361,17 +421,17 @@ mod tests {
     fn powers_of_two_fill_shifter_lanes_of_their_own() {
         // 3 inputs × 2 outputs; weights 4, −2 and 1 are powers of two, 3, 5 and 6 are not.
         let w = Array2::from_shape_vec((3, 2), vec![4, 3, 5, -2, 6, 1]).unwrap();
-        let s = schedule(w.view(), 3, AccumPlan::Wrap, true);
+        let s = schedule(w.view(), 3, AccumPlan::Wrap, true, &COSTS);
         assert_eq!((s.multipliers(), s.shifters()), (1, 1));
         let general: Vec<i128> = s.lanes[0].cycles.iter().flatten().map(|p| p.w).collect();
         assert_eq!(general, vec![5, 6, 3]);
         // Without the preference every slot multiplies.
-        let s = schedule(w.view(), 3, AccumPlan::Wrap, false);
+        let s = schedule(w.view(), 3, AccumPlan::Wrap, false, &COSTS);
         assert_eq!((s.multipliers(), s.shifters()), (2, 0));
         // Sequential keeps input order; only an all-power-of-two slot becomes a shifter.
-        let s = schedule(w.view(), 3, AccumPlan::Sequential, true);
+        let s = schedule(w.view(), 3, AccumPlan::Sequential, true, &COSTS);
         assert_eq!((s.multipliers(), s.shifters()), (2, 0));
-        let s = schedule(w.view(), 1, AccumPlan::Sequential, true);
+        let s = schedule(w.view(), 1, AccumPlan::Sequential, true, &COSTS);
         assert_eq!((s.multipliers(), s.shifters()), (3, 3));
     }
 }

@@ -25,13 +25,15 @@
 use super::builder::{ModuleBuilder, Signal};
 use super::cast::lower_cast;
 use super::dense::{result, tree, Out, Sum, Term};
+use super::estimate;
 use super::netlist::*;
 use super::timing::Timing;
 use crate::analysis::accumulation::{bias_in_accum, AccumPlan};
 use crate::analysis::interval::Interval;
-use crate::analysis::schedule::{schedule, Product, Schedule, Segment};
+use crate::analysis::schedule::{schedule, LayoutCosts, Product, Schedule, Segment};
 use crate::config::Strategy;
 use crate::diag::Result;
+use crate::family::Family;
 use crate::golden::DenseKernel;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,13 +41,26 @@ fn bits_for(r: usize) -> u32 {
     (usize::BITS - (r - 1).leading_zeros()).max(1)
 }
 
-/// The schedule the layer is lowered with (shifters only in the Latency strategy).
-pub fn layer_schedule(layer: &DenseKernel) -> Schedule {
+/// The schedule the layer is lowered with on `family` (shifters only in the Latency strategy).
+pub fn layer_schedule(layer: &DenseKernel, family: Family) -> Schedule {
+    let (x_bits, w_bits) = (layer.x_ty.width, layer.precision.weight.width);
+    let multiplier = match family.dsp() {
+        Some(dsp) if family.uses_dsp(layer.settings.multiplier, x_bits, w_bits) => {
+            dsp.lut_equivalent
+        }
+        _ => estimate::lut_multiplier(x_bits as u64, w_bits as u64, family),
+    };
+    let costs = LayoutCosts {
+        multiplier,
+        input_bits: x_bits as u64,
+        inputs_per_lut: estimate::case_inputs_per_lut(family),
+    };
     schedule(
         layer.weights.view(),
         layer.settings.reuse_factor,
         layer.plan,
         layer.settings.strategy == Strategy::Latency,
+        &costs,
     )
 }
 
@@ -229,9 +244,12 @@ pub fn lower(
     timing: &Timing,
 ) -> Result<Vec<Out>> {
     let lay = Layout::new(layer);
-    let sched = layer_schedule(layer);
+    let sched = layer_schedule(layer, timing.family);
     let mut ctl = Control::new(b, in_valid, lay.r);
-    let held = hold_inputs(b, &sched, xs, in_valid)?;
+    let mut inputs = InputSelections {
+        held: hold_inputs(b, &sched, xs, in_valid)?,
+        shared: BTreeMap::new(),
+    };
     let mut weights = WeightSource::new(b, &lay, &sched, ctl.cyc[0]);
 
     let mut contributions: Vec<Vec<Contribution>> = Vec::new();
@@ -243,7 +261,7 @@ pub fn lower(
                 shifter(
                     b,
                     &lay,
-                    &held,
+                    &inputs.held,
                     &sched.slot(lane, t),
                     &name,
                     ctl.cyc[0],
@@ -253,7 +271,7 @@ pub fn lower(
                 multiplier(
                     b,
                     &lay,
-                    &held,
+                    &mut inputs,
                     &sched.slot(lane, t),
                     &name,
                     ctl.cyc[0],
@@ -337,6 +355,51 @@ fn hold_inputs(
         held.insert(prod.i, hs);
     }
     Ok(held)
+}
+
+/// The held inputs, and the selections among them made so far: slots that read the same inputs
+/// in the same cycles share one.
+struct InputSelections {
+    held: BTreeMap<usize, Signal>,
+    shared: BTreeMap<Vec<Option<usize>>, NetId>,
+}
+
+impl InputSelections {
+    /// The held input a slot reads in cycle `cyc` (0 where it idles), in stage 1, with the
+    /// held inputs' fraction bits.
+    fn select(&mut self, b: &mut ModuleBuilder, items: &[Option<Product>], cyc: NetId) -> Signal {
+        let x_w = self.held.values().next().map_or(1, |s| s.width);
+        let sequence: Vec<Option<usize>> = items.iter().map(|q| q.map(|q| q.i)).collect();
+        let net = match self.shared.get(&sequence) {
+            Some(&net) => net,
+            None => {
+                let arms = items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, q)| q.map(|q| (k as u64, Operand::Net(self.held[&q.i].net))))
+                    .collect();
+                let net = b.wire_raw(
+                    &format!("xsel{}", self.shared.len()),
+                    x_w,
+                    true,
+                    Expr::Case {
+                        sel: cyc,
+                        arms,
+                        default: Operand::Const(0),
+                    },
+                    1,
+                );
+                self.shared.insert(sequence, net);
+                net
+            }
+        };
+        Signal {
+            net,
+            width: x_w,
+            signed: true,
+            frac: self.held.values().next().map_or(0, |s| s.frac),
+        }
+    }
 }
 
 /// The range of `x · w` over the slot's products (always containing 0, for idle cycles).
@@ -471,7 +534,7 @@ impl WeightSource {
 fn multiplier(
     b: &mut ModuleBuilder,
     lay: &Layout,
-    held: &BTreeMap<usize, Signal>,
+    inputs: &mut InputSelections,
     items: &[Option<Product>],
     name: &str,
     cyc: NetId,
@@ -480,32 +543,14 @@ fn multiplier(
 ) -> Result<(Signal, Interval)> {
     let layer = lay.layer;
     let ww = weight_width(items);
-    let x_w = held.values().next().map_or(1, |s| s.width);
     let range = product_range(lay, items);
     let pw = range.signed_width();
-    let x_arms = items
-        .iter()
-        .enumerate()
-        .filter_map(|(k, q)| q.map(|q| (k as u64, Operand::Net(held[&q.i].net))))
-        .collect();
-    let x_sel = b.wire_raw(
-        &format!("{name}_x"),
-        x_w,
-        true,
-        Expr::Case {
-            sel: cyc,
-            arms: x_arms,
-            default: Operand::Const(0),
-        },
-        1,
-    );
-    let w_sel = weights.operand(b, name, items, ww, cyc)?;
     let x_sig = Signal {
-        net: x_sel,
-        width: x_w,
-        signed: true,
         frac: layer.x_ty.frac_bits(),
+        ..inputs.select(b, items, cyc)
     };
+    let x_w = x_sig.width;
+    let w_sel = weights.operand(b, name, items, ww, cyc)?;
     let w_sig = Signal {
         net: w_sel,
         width: ww,

@@ -172,6 +172,16 @@ fn is_dsp_product(m: &Module, id: NetId) -> bool {
         && net.attrs.iter().any(|(k, v)| k == "use_dsp" && v == "yes")
 }
 
+/// LUTs of an `a` × `b` multiplier built from LUTs.
+pub fn lut_multiplier(a: u64, b: u64, family: Family) -> u64 {
+    (a * b * 2).div_ceil(family.lut_inputs() as u64 - 2)
+}
+
+/// Inputs one LUT selects among in a `case`.
+pub fn case_inputs_per_lut(family: Family) -> u64 {
+    family.lut_inputs() as u64 - 2
+}
+
 /// LUTs of a `case` of `width` bits.
 fn case_luts(
     m: &Module,
@@ -190,7 +200,7 @@ fn case_luts(
     if values.iter().all(|v| matches!(v, Operand::Const(_))) {
         width * (1u64 << sel_bits.min(63)).div_ceil(1 << k)
     } else {
-        width * (values.len() as u64).div_ceil((k - 2) as u64)
+        width * (values.len() as u64).div_ceil(case_inputs_per_lut(family))
     }
 }
 
@@ -296,7 +306,7 @@ pub fn estimate(m: &Module, family: Family) -> Estimate {
                                 big.div_ceil(d.a_bits as u64) * small.div_ceil(d.b_bits as u64)
                         }
                         None => {
-                            e.luts += (big * small * 2).div_ceil(k - 2);
+                            e.luts += lut_multiplier(big, small, family);
                             e.carry += (big * small).div_ceil(2 * family.carry_bits() as u64);
                         }
                     }

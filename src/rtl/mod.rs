@@ -545,7 +545,7 @@ fn lower_layer(
             let r = d.settings.reuse_factor;
             let nz: Vec<i128> = d.weights.iter().copied().filter(|&w| w != 0).collect();
             let (outs, multipliers, shifts) = if r > 1 {
-                let sched = dense_tm::layer_schedule(d);
+                let sched = dense_tm::layer_schedule(d, timing.family);
                 (
                     dense_tm::lower(b, d, xs, in_valid, timing)?,
                     sched.multipliers(),
