@@ -147,7 +147,7 @@ fn check(
     accum: Option<&str>,
     sequential: bool,
     seed: u64,
-) {
+) -> rtlgen::rtl::Design {
     require_tool("verilator");
     let (c, counts, _dir) = model(n_in, layers, weights, accum, seed);
     let design = c.design().unwrap();
@@ -214,6 +214,7 @@ fn check(
         outcome.ii_uniform && outcome.ii_measured == Some(design.ii),
         "{summary}"
     );
+    design
 }
 
 fn layers(spec: &[(usize, usize, &'static str)]) -> Vec<Layer> {
@@ -295,6 +296,46 @@ fn reuse_factors_that_do_not_divide_the_work() {
         false,
         7,
     );
+}
+
+/// Input selections (`xsel<n>`, not their pipeline copies) declared in a layer module.
+fn selections(design: &rtlgen::rtl::Design, module: &str) -> usize {
+    let (_, text) = design
+        .files
+        .iter()
+        .find(|(name, _)| name == &format!("{module}.v"))
+        .unwrap();
+    text.lines()
+        .filter(|l| l.trim_start().starts_with("reg ") || l.trim_start().starts_with("wire "))
+        .filter_map(|l| l.trim().strip_suffix(';')?.split_whitespace().last())
+        .filter(|name| {
+            name.strip_prefix("xsel")
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .count()
+}
+
+#[test]
+fn input_aligned_lanes_share_one_selection_and_idle_on_zero_weights() {
+    // 64 → 4 at R = 64 with about 5 % zero weights: ⌈nnz / 64⌉ = 4 compact lanes each selecting
+    // among its own inputs, or one lane per output, all reading input k in cycle k and idling
+    // where the weight is zero. With as many multipliers, the one shared selection is cheaper.
+    let design = check(
+        64,
+        &layers(&[(4, 64, "Resource")]),
+        sparse(0.05),
+        None,
+        false,
+        11,
+    );
+    let fc1 = &design.layers[0];
+    assert!(fc1.zero_weights > 0, "the seed draws zero weights");
+    assert_eq!((fc1.multipliers, selections(&design, &fc1.module)), (4, 1));
+    // 6 → 5 at R = 2 with every weight non-zero: 15 compact lanes or 3 aligned per output, as
+    // many; the aligned lanes at each of the 3 positions share a selection.
+    let design = check(6, &layers(&[(5, 2, "Resource")]), DENSE, None, false, 12);
+    let fc1 = &design.layers[0];
+    assert_eq!((fc1.multipliers, selections(&design, &fc1.module)), (15, 3));
 }
 
 #[test]
