@@ -140,14 +140,12 @@ fn bitlen(v: &BigInt) -> u64 {
     v.bits()
 }
 
-/// An accumulator derived from the actual weights so that no product or partial sum can leave
+/// An accumulator derived from the actual weights (input, weight and bias types) so that no product or partial sum can leave
 /// it (the Exact plan's condition): F = max(F_x + F_w, F_b) + extra_f, and the smallest width
 /// holding every reachable value plus `extra_w` bits. With `extra_w = 0` the range is tight, so
 /// the extreme codes (including the most negative one) are reachable. `None` if wider than 100.
 fn derived_accum(
-    x_ty: &FixedType,
-    w_ty: &FixedType,
-    b_ty: &FixedType,
+    (x_ty, w_ty, b_ty): (&FixedType, &FixedType, &FixedType),
     w: &Array2<i128>,
     b: &[i128],
     extra_f: i32,
@@ -268,8 +266,15 @@ fn dense_case() -> impl Strategy<Value = DenseCase> {
                     }
                 }
                 let derived = match kind {
-                    2 => derived_accum(&x_ty, &w_ty, &b_ty, &weights, &bias, extra_f, extra_w, uns),
-                    3 | 4 => derived_accum(&x_ty, &w_ty, &b_ty, &weights, &bias, 0, 0, uns),
+                    2 => derived_accum(
+                        (&x_ty, &w_ty, &b_ty),
+                        &weights,
+                        &bias,
+                        extra_f,
+                        extra_w,
+                        uns,
+                    ),
+                    3 | 4 => derived_accum((&x_ty, &w_ty, &b_ty), &weights, &bias, 0, 0, uns),
                     _ => None,
                 };
                 let accum = match derived {

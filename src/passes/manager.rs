@@ -3,13 +3,16 @@ use crate::config::Config;
 use crate::diag::{Error, Result};
 use crate::ir::{verify, Graph};
 
+/// Receives the IR text after a pass.
+pub type IrSink<'a> = &'a mut dyn FnMut(&str);
+
 /// What passes may read, and what they report besides errors.
 pub struct PassContext<'a> {
     pub config: &'a Config,
     /// Remarks for the user (not errors), printed once by the CLI.
     pub notes: Vec<String>,
     /// Called with the IR text after the named pass (`--dump-ir-after`).
-    pub dump_after: Option<(&'a str, &'a mut dyn FnMut(&str))>,
+    pub dump_after: Option<(&'a str, IrSink<'a>)>,
 }
 
 /// Runs the whole pipeline, verifying the graph before the first pass and after every pass.

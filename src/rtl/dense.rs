@@ -65,13 +65,13 @@ pub fn lower(
     for j in 0..layer.n_out {
         let b_acc = bias_in_accum(layer.bias[j], &p);
         let mut products = Vec::new();
-        for i in 0..layer.n_in {
+        for (i, &x) in xs.iter().enumerate().take(layer.n_in) {
             let w = layer.weights[[i, j]];
             if w != 0 {
                 products.push(product(
                     b,
                     &mut ext_cache,
-                    xs[i],
+                    x,
                     i,
                     j,
                     w,
