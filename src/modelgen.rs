@@ -306,6 +306,78 @@ pub fn mlp(input_shape: &[usize], layers: &[DenseLayer], style: Style) -> ModelP
     model(g)
 }
 
+/// Writes a model node by node in torch's naming: each call appends a node reading named
+/// tensors and returns its output's name, so any directed acyclic graph can be written
+/// (skip connections, branches). The model input is `x`.
+#[derive(Debug, Clone)]
+pub struct GraphBuilder {
+    graph: GraphProto,
+}
+
+impl GraphBuilder {
+    /// A graph whose input `x` has per-sample shape `input_shape`.
+    pub fn new(input_shape: &[usize]) -> Self {
+        let mut graph = GraphProto {
+            name: Some("rtlgen_graph".into()),
+            ..Default::default()
+        };
+        graph.input.push(value_info("x", &batched(input_shape)));
+        GraphBuilder { graph }
+    }
+
+    fn push(
+        &mut self,
+        name: &str,
+        op: &str,
+        inputs: &[&str],
+        attrs: Vec<AttributeProto>,
+    ) -> String {
+        let out = format!("/{name}/{op}_output_0");
+        self.graph
+            .node
+            .push(node(&format!("/{name}/{op}"), op, inputs, &[&out], attrs));
+        out
+    }
+
+    /// `nn.Linear` module `name` with `(n_out, n_in)` weights.
+    pub fn gemm(
+        &mut self,
+        name: &str,
+        input: &str,
+        weight: &Array2<f32>,
+        bias: Option<&Array1<f32>>,
+    ) -> String {
+        let params = weight_bias(name, weight, bias);
+        let names: Vec<String> = params.iter().map(|t| t.name().to_owned()).collect();
+        self.graph.initializer.extend(params);
+        let mut inputs = vec![input];
+        inputs.extend(names.iter().map(String::as_str));
+        self.push(name, "Gemm", &inputs, torch_gemm_attrs())
+    }
+
+    pub fn relu(&mut self, name: &str, input: &str) -> String {
+        self.push(name, "Relu", &[input], vec![])
+    }
+
+    /// `a + b`, element-wise.
+    pub fn add(&mut self, name: &str, a: &str, b: &str) -> String {
+        self.push(name, "Add", &[a, b], vec![])
+    }
+
+    /// `torch.cat(inputs, dim = axis)`.
+    pub fn concat(&mut self, name: &str, inputs: &[&str], axis: i64) -> String {
+        self.push(name, "Concat", inputs, vec![int_attr("axis", axis)])
+    }
+
+    /// The model whose output is `output`, of per-sample shape `output_shape`.
+    pub fn finish(mut self, output: &str, output_shape: &[usize]) -> ModelProto {
+        self.graph
+            .output
+            .push(value_info(output, &batched(output_shape)));
+        model(self.graph)
+    }
+}
+
 /// Padding derived from the input size, written as a convolution's `auto_pad` attribute instead
 /// of `pads` (as tf2onnx may write it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -809,21 +809,22 @@ fn two_graph_inputs_are_rejected() {
 }
 
 #[test]
-fn a_branching_graph_is_rejected() {
-    // fc1's output feeds both relu1 and a second Relu whose result is dropped.
+fn a_dead_branch_is_rejected() {
+    // fc1's output feeds both relu1 and a second Relu whose result nothing uses.
     let (mut m, _) = torch_mlp();
     let g = graph_mut(&mut m);
     let h = g.node[0].output[0].clone();
     g.node
         .push(node("/side/Relu", "Relu", &[&h], &["side"], vec![]));
     let diags = import_diags(&m);
-    let d = find(&diags, &format!("tensor '{h}'"), "consumers");
-    assert!(d.expected.contains("one consumer"), "{d:?}");
+    let d = find(&diags, "/side/Relu", "output");
+    assert_eq!(d.found, "a result nothing uses", "{d:?}");
+    assert_eq!(diags.len(), 1, "{diags:#?}");
 }
 
 #[test]
-fn a_skip_connection_is_rejected() {
-    // y = fc2(relu(fc1(x))) + fc1(x)-shaped add of two activations.
+fn a_skip_connection_imports_as_an_add_of_two_layers() {
+    // y = relu(fc1(x)) + fc1(x).
     let (mut m, _) = torch_mlp();
     let g = graph_mut(&mut m);
     g.node[0].output[0] = "h".into();
@@ -833,13 +834,67 @@ fn a_skip_connection_is_rejected() {
     g.node
         .push(node("/add/Add", "Add", &[&relu_out, "h"], &["y"], vec![]));
     g.output[0] = value_info("y", &[None, Some(3)]);
+    let graph = rtlgen::import::import(&m).unwrap();
+    let dump = graph.dump();
+    let add = dump
+        .lines()
+        .find(|l| l.starts_with("add = add"))
+        .unwrap_or_else(|| panic!("{dump}"));
+    assert!(add.contains("(relu1, fc1)"), "{dump}");
+}
+
+#[test]
+fn skip_connections_compute_what_the_float_model_does() {
+    // h = fc1(x), r = relu(h); y = fc2(cat(r + h, h, r)); every value exact in ap_fixed<40,16>.
+    let (l1, l2) = (
+        layer("fc1", 3, 4, 1, true, false),
+        layer("fc2", 2, 9, 2, true, false),
+    );
+    let mut g = modelgen::GraphBuilder::new(&[4]);
+    let h = g.gemm("fc1", "x", &l1.weight, l1.bias.as_ref());
+    let r = g.relu("relu1", &h);
+    let s = g.add("add", &r, &h);
+    let c = g.concat("cat", &[&s, &h, &r], 1);
+    let y = g.gemm("fc2", &c, &l2.weight, l2.bias.as_ref());
+    let (graph, golden) = lower(&g.finish(&y, &[2]));
+    assert!(!golden.is_chain(), "{}", graph.dump());
+    let x = inputs(9, 4);
+    let h = dense_ref(
+        &x,
+        &l1.weight.mapv(f64::from),
+        l1.bias.map(|b| b.mapv(f64::from)).as_ref(),
+        false,
+    );
+    let r = h.mapv(|v| v.max(0.0));
+    let cat =
+        ndarray::concatenate(ndarray::Axis(1), &[(&r + &h).view(), h.view(), r.view()]).unwrap();
+    let want = dense_ref(
+        &cat,
+        &l2.weight.mapv(f64::from),
+        l2.bias.map(|b| b.mapv(f64::from)).as_ref(),
+        false,
+    );
+    assert_eq!(predict(&golden, &x), want);
+}
+
+#[test]
+fn merges_of_mismatched_tensors_are_user_errors() {
+    let mut g = rtlgen::modelgen::GraphBuilder::new(&[6]);
+    let w = ndarray::Array2::<f32>::ones((4, 6));
+    let a = g.gemm("fc1", "x", &w, None);
+    let s = g.add("add", &a, "x");
+    let m = g.finish(&s, &[4]);
     let diags = import_diags(&m);
-    find(&diags, "tensor 'h'", "consumers");
-    let add = diags
-        .iter()
-        .find(|d| d.location == "/add/Add")
-        .unwrap_or_else(|| panic!("{diags:#?}"));
-    assert_eq!(add.op.as_deref(), Some("Add"));
+    let d = find(&diags, "/add/Add", "input shapes");
+    assert!(d.found.contains("[4] and [6]"), "{d:?}");
+
+    let mut g = rtlgen::modelgen::GraphBuilder::new(&[6]);
+    let a = g.gemm("fc1", "x", &w, None);
+    let c = g.concat("cat", &[&a, "x"], 0);
+    let m = g.finish(&c, &[10]);
+    let diags = import_diags(&m);
+    let d = find(&diags, "/cat/Concat", "attribute 'axis'");
+    assert_eq!(d.found, "0", "{d:?}");
 }
 
 #[test]

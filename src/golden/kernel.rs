@@ -22,7 +22,13 @@ pub struct GoldenModel {
     pub output_order: Option<Vec<usize>>,
     pub input_type: FixedType,
     pub output_type: FixedType,
+    /// The layers in a topological order.
     pub layers: Vec<Layer>,
+    /// The values layer `k` reads, in operand order: value 0 is the model input, value `j + 1`
+    /// the output of layer `j`.
+    pub operands: Vec<Vec<usize>>,
+    /// The value that is the model output.
+    pub output: usize,
 }
 
 /// One layer, ready to run.
@@ -69,6 +75,23 @@ pub enum Layer {
     Transpose {
         name: String,
         perm: Vec<usize>,
+    },
+    /// See [`Op::Add`]: operand `k` shifted left by `shifts[k]` to a common fraction, the exact
+    /// sum cast to the result.
+    Add {
+        name: String,
+        shifts: Vec<u32>,
+        result: FixedType,
+        to_result: CastPlan,
+    },
+    /// See [`Op::Concat`]: `outer` times, a block of `blocks[k]` elements of each operand `k`,
+    /// cast to the result by `casts[k]`.
+    Concat {
+        name: String,
+        outer: usize,
+        blocks: Vec<usize>,
+        result: FixedType,
+        casts: Vec<CastPlan>,
     },
 }
 
@@ -130,7 +153,7 @@ impl GoldenModel {
                 "the golden model needs a quantized graph".into(),
             ));
         }
-        let chain = graph.chain()?;
+        let order = graph.order()?;
         let Op::Input {
             shape,
             channels_last,
@@ -138,16 +161,36 @@ impl GoldenModel {
         } = &graph.g[graph.input].op
         else {
             return Err(Error::Internal(
-                "the chain does not start at the input".into(),
+                "the order does not start at the input".into(),
             ));
         };
         let ty = |e: &crate::ir::Edge| e.ty.ok_or_else(|| Error::Internal("untyped edge".into()));
         let input_type = ty(graph.output_edge(graph.input)?)?;
+        let mut value_of = std::collections::BTreeMap::from([(graph.input, 0usize)]);
+        let producers = |n,
+                         value_of: &std::collections::BTreeMap<_, usize>|
+         -> Result<Vec<usize>> {
+            graph
+                .inputs(n)
+                .into_iter()
+                .map(|e| {
+                    let p = graph.g.edge_endpoints(e).expect("edge exists").0;
+                    value_of.get(&p).copied().ok_or_else(|| {
+                        Error::Internal(format!("'{}' runs before its producer", graph.g[n].name))
+                    })
+                })
+                .collect()
+        };
         let mut layers = Vec::new();
-        for &n in &chain[1..chain.len() - 1] {
+        let mut operands = Vec::new();
+        for &n in &order[1..order.len() - 1] {
             let node = &graph.g[n];
-            let x_ty = ty(graph.input_edge(n)?)?;
+            let operand_edges: Vec<&crate::ir::Edge> =
+                graph.inputs(n).into_iter().map(|e| &graph.g[e]).collect();
+            let x_ty = ty(operand_edges[0])?;
             let result = ty(graph.output_edge(n)?)?;
+            operands.push(producers(n, &value_of)?);
+            value_of.insert(n, layers.len() + 1);
             layers.push(match &node.op {
                 Op::Relu => Layer::Relu {
                     name: node.name.clone(),
@@ -208,6 +251,36 @@ impl GoldenModel {
                     name: node.name.clone(),
                     perm: perm.clone(),
                 },
+                Op::Add => {
+                    let fracs: Vec<i32> = operand_edges
+                        .iter()
+                        .map(|e| ty(e).map(|t| t.frac_bits()))
+                        .collect::<Result<_>>()?;
+                    let frac = fracs.iter().copied().max().expect("two operands");
+                    Layer::Add {
+                        name: node.name.clone(),
+                        shifts: fracs.iter().map(|&f| (frac - f) as u32).collect(),
+                        result,
+                        to_result: CastPlan::new(frac, &result),
+                    }
+                }
+                Op::Concat { axis } => {
+                    let out_shape = &graph.output_edge(n)?.shape;
+                    let inner: usize = out_shape[axis + 1..].iter().product();
+                    Layer::Concat {
+                        name: node.name.clone(),
+                        outer: out_shape[..*axis].iter().product(),
+                        blocks: operand_edges
+                            .iter()
+                            .map(|e| e.shape[*axis] * inner)
+                            .collect(),
+                        result,
+                        casts: operand_edges
+                            .iter()
+                            .map(|e| ty(e).map(|t| CastPlan::new(t.frac_bits(), &result)))
+                            .collect::<Result<_>>()?,
+                    }
+                }
                 other => {
                     return Err(Error::Internal(format!(
                         "golden model met a {} layer",
@@ -216,6 +289,7 @@ impl GoldenModel {
                 }
             });
         }
+        let output = producers(graph.output, &value_of)?[0];
         let out_edge = graph.input_edge(graph.output)?;
         let output_type = ty(out_edge)?;
         let in_edge = graph.output_edge(graph.input)?;
@@ -243,6 +317,8 @@ impl GoldenModel {
             input_type,
             output_type,
             layers,
+            operands,
+            output,
         })
     }
 
@@ -282,9 +358,25 @@ impl GoldenModel {
 
     /// Runs one sample of input mantissas; returns output mantissas.
     pub fn run(&self, x: &[i128]) -> Vec<i128> {
-        self.layers
-            .iter()
-            .fold(x.to_vec(), |v, layer| layer.run(&v))
+        if self.is_chain() {
+            return self
+                .layers
+                .iter()
+                .fold(x.to_vec(), |v, layer| layer.run(&[&v]));
+        }
+        let mut values = vec![x.to_vec()];
+        for (layer, operands) in self.layers.iter().zip(&self.operands) {
+            let inputs: Vec<&[i128]> = operands.iter().map(|&v| values[v].as_slice()).collect();
+            let y = layer.run(&inputs);
+            values.push(y);
+        }
+        values.swap_remove(self.output)
+    }
+
+    /// Whether each layer reads only the one before it (and the output is the last one's).
+    pub fn is_chain(&self) -> bool {
+        self.output == self.layers.len()
+            && self.operands.iter().enumerate().all(|(k, o)| o[..] == [k])
     }
 
     /// Converts a batch `(N, n_in)` of floats, runs it on every core, returns output mantissas `(N, n_out)`.
@@ -334,7 +426,9 @@ impl GoldenModel {
 }
 
 impl Layer {
-    pub fn run(&self, x: &[i128]) -> Vec<i128> {
+    /// The layer's output for its operands (one for every layer but Add and Concat).
+    pub fn run(&self, operands: &[&[i128]]) -> Vec<i128> {
+        let x = operands[0];
         match self {
             Layer::Dense(d) => d.run(x),
             Layer::Relu { to_result, .. } => x.iter().map(|&v| to_result.apply(v.max(0))).collect(),
@@ -417,6 +511,28 @@ impl Layer {
                     .map(|(i, &v)| b.apply(v, i % channels))
                     .collect()
             }
+            Layer::Add {
+                shifts, to_result, ..
+            } => (0..x.len())
+                .map(|i| {
+                    let sum = operands.iter().zip(shifts).map(|(o, &s)| o[i] << s).sum();
+                    to_result.apply(sum)
+                })
+                .collect(),
+            Layer::Concat {
+                outer,
+                blocks,
+                casts,
+                ..
+            } => {
+                let mut out = Vec::with_capacity(outer * blocks.iter().sum::<usize>());
+                for o in 0..*outer {
+                    for ((x, &block), cast) in operands.iter().zip(blocks).zip(casts) {
+                        out.extend(x[o * block..(o + 1) * block].iter().map(|&v| cast.apply(v)));
+                    }
+                }
+                out
+            }
         }
     }
 
@@ -429,7 +545,9 @@ impl Layer {
             | Layer::Conv { name, .. }
             | Layer::Pad { name, .. }
             | Layer::GlobalPool { name, .. }
-            | Layer::Transpose { name, .. } => name,
+            | Layer::Transpose { name, .. }
+            | Layer::Add { name, .. }
+            | Layer::Concat { name, .. } => name,
         }
     }
 }

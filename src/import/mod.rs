@@ -7,6 +7,7 @@
 mod attrs;
 mod conv;
 mod dense;
+mod merge;
 mod names;
 mod pool;
 mod shape;
@@ -18,7 +19,7 @@ use crate::ir::{Edge, Graph, Node, Op, Phase};
 use crate::onnx_proto::{type_proto, ModelProto, NodeProto};
 use ndarray::ArrayD;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use tensor::tensor_to_array;
@@ -35,6 +36,8 @@ enum Value {
         node: NodeIndex,
         shape: Vec<usize>,
         image: bool,
+        /// Axes of the per-sample tensor as ONNX holds it.
+        onnx_rank: usize,
     },
     /// An initializer or `Constant`.
     Const(ArrayD<f64>),
@@ -68,7 +71,6 @@ pub fn import(model: &ModelProto) -> Result<Graph> {
     let mut b = Builder {
         g: StableDiGraph::new(),
         values: BTreeMap::new(),
-        consumed: BTreeSet::new(),
         names: names::NameTable::default(),
         diags,
         spatial: graph
@@ -95,6 +97,9 @@ pub fn import(model: &ModelProto) -> Result<Graph> {
         b.import_node(index, node);
     }
     let output = b.add_output(graph);
+    if let Some(output) = output {
+        b.check_all_used(output);
+    }
     b.diags.finish()?;
     let (Some(input), Some(output)) = (input, output) else {
         return Err(Error::Internal(
@@ -129,7 +134,6 @@ fn check_opset(model: &ModelProto, diags: &mut Diagnostics) {
 pub(crate) struct Builder {
     g: StableDiGraph<Node, Edge>,
     values: BTreeMap<String, Value>,
-    consumed: BTreeSet<String>,
     names: names::NameTable,
     diags: Diagnostics,
     /// The model has convolutions or pooling: its rank-2 and rank-3 input is an image.
@@ -166,7 +170,8 @@ fn op_builder(op_type: &str) -> Option<OpBuilder> {
     Some(match op_type {
         "Gemm" => dense::gemm,
         "MatMul" => dense::matmul,
-        "Add" => dense::add,
+        "Add" => merge::add,
+        "Concat" => merge::concat,
         "Relu" => shape::relu,
         "Flatten" => shape::flatten,
         "Reshape" => shape::reshape,
@@ -185,7 +190,7 @@ fn op_builder(op_type: &str) -> Option<OpBuilder> {
 
 /// Every ONNX op type the importer supports, for error messages.
 pub const SUPPORTED_OPS: &str =
-    "Gemm, MatMul, Add, Relu, Flatten, Reshape, Identity, Dropout, Constant, Conv, MaxPool, \
+    "Gemm, MatMul, Add, Concat, Relu, Flatten, Reshape, Identity, Dropout, Constant, Conv, MaxPool, \
      AveragePool, GlobalMaxPool, GlobalAveragePool, BatchNormalization";
 
 /// One node being imported: its proto, its inputs resolved to values.
@@ -259,12 +264,34 @@ impl NodeCtx<'_> {
         }
     }
 
+    /// The number of axes ONNX gives activation input `i` per sample (0 if it is not one).
+    pub fn onnx_rank(&self, i: usize) -> usize {
+        match self.inputs.get(i) {
+            Some(Some(Value::Activation { onnx_rank, .. })) => *onnx_rank,
+            _ => 0,
+        }
+    }
+
     /// Whether activation input `i` is a channels-last image.
     pub fn is_image(&self, i: usize) -> bool {
         matches!(
             self.inputs.get(i),
             Some(Some(Value::Activation { image: true, .. }))
         )
+    }
+
+    /// The producers and shapes of the activation inputs in input order; `None` if one of them
+    /// comes from a node that could not be imported, or there are none.
+    fn activation_inputs(&self) -> Option<Vec<(NodeIndex, Vec<usize>)>> {
+        let mut found = Vec::new();
+        for input in self.inputs.iter().flatten() {
+            match input {
+                Value::Activation { node, shape, .. } => found.push((*node, shape.clone())),
+                Value::Unknown => return None,
+                Value::Const(_) => {}
+            }
+        }
+        (!found.is_empty()).then_some(found)
     }
 
     /// Index of the single activation input, if exactly one input is an activation.
@@ -353,13 +380,21 @@ impl Builder {
             origin: vec![],
             config_names: vec![name.clone()],
         });
+        let onnx_rank = shape.len();
         let shape = if image {
             crate::ir::channels_last(&shape)
         } else {
             shape
         };
-        self.values
-            .insert(name, Value::Activation { node, shape, image });
+        self.values.insert(
+            name,
+            Value::Activation {
+                node,
+                shape,
+                image,
+                onnx_rank,
+            },
+        );
         Some(node)
     }
 
@@ -377,7 +412,9 @@ impl Builder {
         let name = graph.output[0].name().to_owned();
         let value = self.take(&name);
         match value {
-            Some(Value::Activation { node, shape, image }) => {
+            Some(Value::Activation {
+                node, shape, image, ..
+            }) => {
                 let out = self.g.add_node(Node {
                     name: self.names.unique(&names::identifier(&name, "output")),
                     op: Op::Output {
@@ -387,7 +424,15 @@ impl Builder {
                     origin: vec![],
                     config_names: vec![],
                 });
-                self.g.add_edge(node, out, Edge { shape, ty: None });
+                self.g.add_edge(
+                    node,
+                    out,
+                    Edge {
+                        shape,
+                        ty: None,
+                        port: 0,
+                    },
+                );
                 Some(out)
             }
             Some(Value::Unknown) => None,
@@ -404,21 +449,39 @@ impl Builder {
         }
     }
 
-    /// Looks up a value by tensor name, recording that an activation was consumed.
-    fn take(&mut self, name: &str) -> Option<Value> {
-        let v = self.values.get(name).cloned();
-        if let Some(Value::Activation { .. }) = v {
-            if !self.consumed.insert(name.to_owned()) {
-                self.diags.push(Diagnostic::new(
-                    format!("tensor '{name}'"),
-                    None,
-                    "consumers",
-                    "one consumer (branching graphs are not supported yet)",
-                    "more than one",
-                ));
-            }
+    /// Reports every layer whose result does not reach the model output (a dead branch).
+    fn check_all_used(&mut self, output: NodeIndex) {
+        let reversed = petgraph::visit::Reversed(&self.g);
+        let mut dfs = petgraph::visit::Dfs::new(reversed, output);
+        let mut used = std::collections::BTreeSet::new();
+        while let Some(n) = dfs.next(reversed) {
+            used.insert(n);
         }
-        v
+        let unused: Vec<NodeIndex> = self
+            .g
+            .node_indices()
+            .filter(|n| !used.contains(n))
+            .collect();
+        for n in unused {
+            let node = &self.g[n];
+            let (location, op) = node
+                .origin
+                .first()
+                .cloned()
+                .unwrap_or_else(|| (node.name.clone(), node.op.layer_type().to_owned()));
+            self.diags.push(Diagnostic::new(
+                location,
+                Some(&op),
+                "output",
+                "a tensor the model output depends on",
+                "a result nothing uses",
+            ));
+        }
+    }
+
+    /// Looks up a value by tensor name.
+    fn take(&self, name: &str) -> Option<Value> {
+        self.values.get(name).cloned()
     }
 
     fn import_node(&mut self, index: usize, node: &NodeProto) {
@@ -470,10 +533,7 @@ impl Builder {
             return mark_unknown(self);
         };
         let result = builder(&ctx);
-        let producer = ctx.activation_index().and_then(|i| match &ctx.inputs[i] {
-            Some(Value::Activation { node, shape, .. }) => Some((*node, shape.clone())),
-            _ => None,
-        });
+        let producers = ctx.activation_inputs();
         match result {
             Err(ds) => {
                 for d in ds {
@@ -487,9 +547,11 @@ impl Builder {
                 }
             }
             Ok(Built::Layers { layers, image }) => {
-                let Some((mut src, mut in_shape)) = producer else {
+                let Some(producers) = producers else {
                     return mark_unknown(self);
                 };
+                let mut sources = producers;
+                let mut in_shape = Vec::new();
                 let base = names::layer_base_name(node.name(), op_type, index);
                 let count = layers.len();
                 for (k, (op, shape)) in layers.into_iter().enumerate() {
@@ -508,24 +570,33 @@ impl Builder {
                             vec![]
                         },
                     });
-                    self.g.add_edge(
-                        src,
-                        layer,
-                        Edge {
-                            shape: in_shape,
-                            ty: None,
-                        },
-                    );
-                    src = layer;
+                    for (port, (src, src_shape)) in sources.into_iter().enumerate() {
+                        self.g.add_edge(
+                            src,
+                            layer,
+                            Edge {
+                                shape: src_shape,
+                                ty: None,
+                                port,
+                            },
+                        );
+                    }
+                    sources = vec![(layer, shape.clone())];
                     in_shape = shape;
                 }
-                if let Some(out) = node.output.first() {
+                let onnx_rank = if image {
+                    ctx.onnx_rank(ctx.activation_index().unwrap_or(0))
+                } else {
+                    in_shape.len()
+                };
+                if let (Some(out), Some(&(node, _))) = (node.output.first(), sources.first()) {
                     self.values.insert(
                         out.clone(),
                         Value::Activation {
-                            node: src,
+                            node,
                             shape: in_shape,
                             image,
+                            onnx_rank,
                         },
                     );
                 }

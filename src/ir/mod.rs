@@ -70,13 +70,17 @@ pub struct Node {
     pub config_names: Vec<String>,
 }
 
-/// A tensor flowing between layers.
+/// A tensor flowing from a layer to one of its consumers. A layer with several consumers has
+/// one edge to each, all carrying the same shape and type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edge {
     /// Per-sample shape (no batch dimension), row-major.
     pub shape: Vec<usize>,
     /// Fixed-point type of every element; `None` before [`Phase::Typed`].
     pub ty: Option<FixedType>,
+    /// Which operand of the consumer the tensor is: 0 for single-input layers, 0, 1, … for the
+    /// operands of Add and Concat.
+    pub port: usize,
 }
 
 impl Edge {
@@ -85,7 +89,8 @@ impl Edge {
     }
 }
 
-/// The network: one input node, one output node, layers between them.
+/// The network: one input node, one output node, and layers between them forming a directed
+/// acyclic graph in which every layer lies on a path from the input to the output.
 #[derive(Debug, Clone)]
 pub struct Graph {
     pub g: StableDiGraph<Node, Edge>,
@@ -112,24 +117,49 @@ impl Graph {
         it.next().is_none().then(|| e.id())
     }
 
-    /// The layers from the input to the output, in order (the graph is a chain; checked by the verifier).
-    pub fn chain(&self) -> Result<Vec<NodeIndex>> {
-        let mut order = vec![self.input];
-        let mut at = self.input;
-        while at != self.output {
-            let e = self.out_edge(at).ok_or_else(|| {
-                Error::Internal(format!(
-                    "layer '{}' does not have exactly one consumer",
-                    self.g[at].name
-                ))
-            })?;
-            at = self.g.edge_endpoints(e).expect("edge exists").1;
-            order.push(at);
-            if order.len() > self.g.node_count() {
-                return Err(Error::Internal("the graph has a cycle".into()));
-            }
+    /// Every layer in a topological order: the input first, each layer after all its producers,
+    /// the output last (the only node without consumers, checked by the verifier).
+    pub fn order(&self) -> Result<Vec<NodeIndex>> {
+        petgraph::algo::toposort(&self.g, None).map_err(|cycle| {
+            Error::Internal(format!(
+                "the graph has a cycle through '{}'",
+                self.g[cycle.node_id()].name
+            ))
+        })
+    }
+
+    /// The edges entering `n`, by operand position.
+    pub fn inputs(&self, n: NodeIndex) -> Vec<EdgeIndex> {
+        let mut edges: Vec<EdgeIndex> = self
+            .g
+            .edges_directed(n, Direction::Incoming)
+            .map(|e| e.id())
+            .collect();
+        edges.sort_by_key(|&e| self.g[e].port);
+        edges
+    }
+
+    /// The edges leaving `n`, one per consumer, in the consumers' order of creation.
+    pub fn consumers(&self, n: NodeIndex) -> Vec<EdgeIndex> {
+        let mut edges: Vec<EdgeIndex> = self
+            .g
+            .edges_directed(n, Direction::Outgoing)
+            .map(|e| e.id())
+            .collect();
+        edges.sort_by_key(|&e| {
+            (
+                self.g.edge_endpoints(e).expect("edge exists").1,
+                self.g[e].port,
+            )
+        });
+        edges
+    }
+
+    /// Sets the type of the tensor `n` produces, on the edge to every consumer.
+    pub fn set_output_type(&mut self, n: NodeIndex, ty: FixedType) {
+        for e in self.consumers(n) {
+            self.g[e].ty = Some(ty);
         }
-        Ok(order)
     }
 
     /// The edge entering `n`, as an internal error if there is not exactly one.
@@ -142,53 +172,71 @@ impl Graph {
         })
     }
 
-    /// The edge leaving `n`, as an internal error if there is not exactly one.
+    /// The tensor `n` produces (its edge to the first consumer; every consumer's edge carries
+    /// the same), as an internal error if it has no consumer.
     pub fn output_edge(&self, n: NodeIndex) -> Result<&Edge> {
-        self.out_edge(n).map(|e| &self.g[e]).ok_or_else(|| {
-            Error::Internal(format!(
-                "layer '{}' does not have exactly one output",
-                self.g[n].name
-            ))
-        })
+        self.consumers(n)
+            .first()
+            .map(|&e| &self.g[e])
+            .ok_or_else(|| Error::Internal(format!("layer '{}' has no consumer", self.g[n].name)))
     }
 
-    /// Removes a node with one input and one output, connecting its producer to its consumer with
-    /// the node's output edge (so the consumer keeps the shape it sees).
+    /// Removes a node with one input, connecting its producer to each of its consumers with the
+    /// node's output edge (so the consumers keep the shape they see).
     pub fn bypass(&mut self, n: NodeIndex) -> Result<()> {
-        let (ein, eout) = match (self.in_edge(n), self.out_edge(n)) {
-            (Some(a), Some(b)) => (a, b),
-            _ => {
-                return Err(Error::Internal(format!(
-                    "cannot bypass '{}': not a single-input, single-output node",
-                    self.g[n].name
-                )))
-            }
+        let Some(ein) = self.in_edge(n) else {
+            return Err(Error::Internal(format!(
+                "cannot bypass '{}': not a single-input node",
+                self.g[n].name
+            )));
         };
         let src = self.g.edge_endpoints(ein).expect("edge exists").0;
-        let dst = self.g.edge_endpoints(eout).expect("edge exists").1;
-        let edge = self.g[eout].clone();
+        let outs: Vec<(NodeIndex, Edge)> = self
+            .consumers(n)
+            .into_iter()
+            .map(|e| {
+                (
+                    self.g.edge_endpoints(e).expect("edge exists").1,
+                    self.g[e].clone(),
+                )
+            })
+            .collect();
         self.g.remove_node(n);
-        self.g.add_edge(src, dst, edge);
+        for (dst, edge) in outs {
+            self.g.add_edge(src, dst, edge);
+        }
         Ok(())
     }
 
-    /// A multi-line description of the graph, for `--dump-ir` and tests.
+    /// A multi-line description of the graph, for `--dump-ir` and tests: each layer in
+    /// topological order, the layers it reads when it is not the previous line's, and its output.
     pub fn dump(&self) -> String {
         let mut out = String::new();
-        if let Ok(chain) = self.chain() {
-            for n in chain {
-                let node = &self.g[n];
-                out.push_str(&format!("{} = {}", node.name, node.op.summary()));
-                if let Some(e) = self.out_edge(n) {
-                    let edge = &self.g[e];
-                    let ty = edge
-                        .ty
-                        .map(|t| t.to_string())
-                        .unwrap_or_else(|| "untyped".into());
-                    out.push_str(&format!(" -> {:?} {}", edge.shape, ty));
-                }
-                out.push('\n');
+        let Ok(order) = self.order() else {
+            return out;
+        };
+        let mut previous = None;
+        for n in order {
+            let node = &self.g[n];
+            out.push_str(&format!("{} = {}", node.name, node.op.summary()));
+            let producers: Vec<NodeIndex> = self
+                .inputs(n)
+                .into_iter()
+                .map(|e| self.g.edge_endpoints(e).expect("edge exists").0)
+                .collect();
+            if producers.len() > 1 || (producers.len() == 1 && Some(producers[0]) != previous) {
+                let names: Vec<&str> = producers.iter().map(|&p| self.g[p].name.as_str()).collect();
+                out.push_str(&format!(" ({})", names.join(", ")));
             }
+            if let Ok(edge) = self.output_edge(n) {
+                let ty = edge
+                    .ty
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|| "untyped".into());
+                out.push_str(&format!(" -> {:?} {}", edge.shape, ty));
+            }
+            out.push('\n');
+            previous = Some(n);
         }
         out
     }

@@ -57,6 +57,13 @@ pub enum Op {
     /// `y = cast(x·scale_c + bias_c → result)` for channel `c` (the last axis), exact before the
     /// cast (REFERENCE §5.1).
     BatchNorm(BatchNorm),
+    /// Element-wise sum of two tensors of one shape, `y = cast(x0 + x1 → result)`, exact before
+    /// the cast (hls4ml's `nnet::add`); `result` is the output edge's type.
+    Add,
+    /// Joins tensors along `axis` of their (channels-last) shapes, which agree on every other
+    /// axis: for each index of the axes before `axis`, the block of each input in operand order.
+    /// Every element is cast to the output edge's type (hls4ml's `nnet::concatenate`).
+    Concat { axis: usize },
     /// Reorders elements: `y[i] = x[perm[i]]` over the row-major element order (the NHWC → NCHW
     /// reordering before a Flatten of an image). Values and type are unchanged.
     Transpose { perm: Vec<usize> },
@@ -226,6 +233,18 @@ impl Op {
             Op::Pool(_) => "Pooling2D",
             Op::GlobalPool(_) => "GlobalPooling2D",
             Op::BatchNorm(_) => "BatchNormalization",
+            Op::Add => "Merge",
+            Op::Concat { .. } => "Concatenate",
+        }
+    }
+
+    /// How many operands the layer reads: none for the input, two or more for Add and Concat.
+    pub fn operands(&self) -> std::ops::RangeInclusive<usize> {
+        match self {
+            Op::Input { .. } => 0..=0,
+            Op::Add => 2..=2,
+            Op::Concat { .. } => 2..=usize::MAX,
+            _ => 1..=1,
         }
     }
 
@@ -295,6 +314,8 @@ impl Op {
             Op::GlobalPool(p) => format!("global {:?} pool", p.kind),
             Op::BatchNorm(b) => format!("batch norm over {} channels", b.scale.len()),
             Op::Transpose { .. } => "transpose".into(),
+            Op::Add => "add".into(),
+            Op::Concat { axis } => format!("concat along axis {axis}"),
         }
     }
 }

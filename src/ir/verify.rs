@@ -1,40 +1,62 @@
 //! The invariants of each [`Phase`]; a failure is an internal error naming the pass that broke it.
 //!
-//! All phases: the graph is a chain from `input` to `output`; every edge has a non-empty shape;
-//! Dense weights match the sizes of their edges; Relu and Reshape keep the element count.
+//! All phases: the graph is acyclic; the input is its only node without operands and the output
+//! (an `Output` layer, the only one) its only node without consumers, so every layer lies on a
+//! path from one to the other; each layer has as many operands as its op reads, on ports
+//! 0, 1, …; the edges to a layer's consumers carry the same tensor; every edge has a non-empty
+//! shape; Dense weights match the sizes of their edges; Relu and Reshape keep the element count;
+//! Add's operands and output have one shape; Concat's agree except along its axis, where the
+//! output is their sum.
 //! `Canonical` and later: no BiasAdd and no Reshape remain.
 //! `Typed` and later: every edge has a type and every Dense its precisions and settings, each type's width is
 //! between 1 and [`MAX_WIDTH`](crate::fixed::MAX_WIDTH); a Dense's output edge type is its result
-//! type; every product and accumulator sum fits an `i128`.
+//! type; every product and accumulator sum fits an `i128`, and so does an Add's exact sum.
 //! `Quantized`: every Dense has quantized parameters of the right shape, within their types.
 
-use super::{Graph, Op, Phase};
+use super::{Edge, Graph, Op, Phase};
 use crate::diag::{Error, Result};
 use crate::fixed::MAX_WIDTH;
 
 pub fn verify(graph: &Graph) -> Result<()> {
     let bad = |what: String| Err(Error::Internal(what));
-    let chain = graph.chain()?;
-    if chain.len() != graph.g.node_count() {
-        return bad(format!(
-            "{} nodes are not on the input-output chain",
-            graph.g.node_count() - chain.len()
-        ));
-    }
-    for (pos, &n) in chain.iter().enumerate() {
+    let order = graph.order()?;
+    for &n in &order {
         let node = &graph.g[n];
         let name = &node.name;
-        let input = if pos == 0 {
-            None
-        } else {
-            Some(graph.input_edge(n)?)
-        };
-        let output = if n == graph.output {
-            None
-        } else {
-            Some(graph.output_edge(n)?)
-        };
-        for e in input.iter().chain(output.iter()) {
+        let in_edges = graph.inputs(n);
+        let out_edges = graph.consumers(n);
+        let ports: Vec<usize> = in_edges.iter().map(|&e| graph.g[e].port).collect();
+        if ports != (0..ports.len()).collect::<Vec<_>>()
+            || !node.op.operands().contains(&ports.len())
+        {
+            return bad(format!(
+                "layer '{name}' ({}) reads operands on ports {ports:?}",
+                node.op.layer_type()
+            ));
+        }
+        if (ports.is_empty()) != (n == graph.input) {
+            return bad(format!(
+                "layer '{name}' is a source but not the input, or the reverse"
+            ));
+        }
+        if out_edges.is_empty() != (n == graph.output)
+            || matches!(node.op, Op::Output { .. }) != (n == graph.output)
+        {
+            return bad(format!(
+                "layer '{name}' is a sink but not the output, or the reverse"
+            ));
+        }
+        if out_edges.iter().any(|&e| {
+            graph.g[e].shape != graph.g[out_edges[0]].shape
+                || graph.g[e].ty != graph.g[out_edges[0]].ty
+        }) {
+            return bad(format!(
+                "layer '{name}' gives its consumers different tensors"
+            ));
+        }
+        let inputs: Vec<&Edge> = in_edges.iter().map(|&e| &graph.g[e]).collect();
+        let output = out_edges.first().map(|&e| &graph.g[e]);
+        for e in inputs.iter().copied().chain(output) {
             if e.elements() == 0 {
                 return bad(format!("layer '{name}' has an empty tensor {:?}", e.shape));
             }
@@ -48,6 +70,11 @@ pub fn verify(graph: &Graph) -> Result<()> {
                 }
             }
         }
+        if let (Op::Add | Op::Concat { .. }, Some(o)) = (&node.op, output) {
+            check_merge(graph.phase, name, &node.op, &inputs, o)?;
+            continue;
+        }
+        let input = inputs.first().copied();
         match (&node.op, input, output) {
             (Op::Input { .. }, None, Some(_)) => {}
             (Op::Output { .. }, Some(_), None) => {}
@@ -185,6 +212,50 @@ pub fn verify(graph: &Graph) -> Result<()> {
                 ))
             }
         }
+    }
+    Ok(())
+}
+
+/// An Add's or Concat's operands `inputs` and output `o`.
+fn check_merge(phase: Phase, name: &str, op: &Op, inputs: &[&Edge], o: &Edge) -> Result<()> {
+    let bad = |what: String| Err(Error::Internal(what));
+    match op {
+        Op::Add => {
+            if inputs.iter().any(|i| i.shape != o.shape) {
+                return bad(format!(
+                    "add '{name}' has operands of other shapes than its output"
+                ));
+            }
+            if phase >= Phase::Typed {
+                let frac = inputs
+                    .iter()
+                    .map(|i| i.ty.expect("checked").frac_bits())
+                    .max();
+                let int = inputs.iter().map(|i| i.ty.expect("checked").int_bits).max();
+                if let (Some(f), Some(i)) = (frac, int) {
+                    if f + i + 2 > MAX_WIDTH as i32 {
+                        return bad(format!("add '{name}': the exact sum does not fit 127 bits"));
+                    }
+                }
+            }
+        }
+        Op::Concat { axis } => {
+            let agrees = |i: &&Edge| {
+                i.shape.len() == o.shape.len()
+                    && *axis < o.shape.len()
+                    && (0..o.shape.len()).all(|a| a == *axis || i.shape[a] == o.shape[a])
+            };
+            let along: usize = inputs
+                .iter()
+                .map(|i| i.shape.get(*axis).copied().unwrap_or(0))
+                .sum();
+            if !inputs.iter().all(agrees) || o.shape.get(*axis) != Some(&along) {
+                return bad(format!(
+                    "concat '{name}' along axis {axis} does not join its operands into its output"
+                ));
+            }
+        }
+        _ => unreachable!("only merges"),
     }
     Ok(())
 }

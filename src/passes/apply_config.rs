@@ -4,7 +4,7 @@
 use super::{registry::Pass, PassContext};
 use crate::config::{Config, ConvImplementation, IoType, MultiplierStyle, Prec, Strategy};
 use crate::diag::{Diagnostic, Diagnostics, Result};
-use crate::fixed::{FixedType, MAX_WIDTH};
+use crate::fixed::{FixedType, Overflow, Quant, MAX_WIDTH};
 use crate::ir::{
     BatchNormPrecision, DensePrecision, DenseSettings, Graph, Op, Phase, PoolKind, PoolPrecision,
 };
@@ -36,6 +36,8 @@ fn type_keys(op: &Op) -> &'static [&'static str] {
         },
         Op::GlobalPool(_) => &["GlobalPooling2D", "GlobalPooling1D"],
         Op::BatchNorm(_) => &["BatchNormalization"],
+        Op::Add => &["Merge", "Add"],
+        Op::Concat { .. } => &["Concatenate"],
         _ => &[],
     }
 }
@@ -45,7 +47,7 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
     let mut diags = Diagnostics::default();
     check_layer_names(graph, cfg, &mut diags, &mut ctx.notes)?;
     if cfg.io_type == IoType::Parallel {
-        for n in graph.chain()? {
+        for n in graph.order()? {
             let node = &graph.g[n];
             if matches!(
                 node.op,
@@ -61,9 +63,13 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
             }
         }
     }
-    let chain = graph.chain()?;
-    let mut current: Option<FixedType> = None;
-    for &n in &chain {
+    for n in graph.order()? {
+        let operand_types: Vec<FixedType> = graph
+            .inputs(n)
+            .into_iter()
+            .map(|e| graph.g[e].ty.expect("producers come first"))
+            .collect();
+        let current = operand_types.first().copied();
         let node = &graph.g[n];
         let names = node.config_names.clone();
         let types = type_keys(&node.op);
@@ -76,6 +82,15 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
             Op::Input { .. } => concrete("result"),
             Op::Output { .. } => break,
             Op::Relu => concrete("result"),
+            Op::Add | Op::Concat { .. } => match lookup("result").0 {
+                Prec::Type(t) => t,
+                Prec::Auto if matches!(node.op, Op::Add) => {
+                    add_result(operand_types[0], operand_types[1], cfg.maximum)
+                }
+                Prec::Auto => operand_types[1..]
+                    .iter()
+                    .fold(operand_types[0], |a, &b| concat_result(a, b, cfg.maximum)),
+            },
             Op::Pad(_) | Op::Transpose { .. } => current.expect("the input comes first"),
             Op::Pool(_) | Op::GlobalPool(_) => {
                 let x = current.expect("the input comes first");
@@ -180,9 +195,7 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
                 )));
             }
         };
-        let e = graph.out_edge(n).expect("verified chain");
-        graph.g[e].ty = Some(out_ty);
-        current = Some(out_ty);
+        graph.set_output_type(n, out_ty);
     }
     diags.finish()
 }
@@ -250,6 +263,60 @@ pub fn batch_norm_result(
     FixedType::fixed(out_width.max(1) as u32, out_int, signed || bias.signed)
 }
 
+/// hls4ml's `auto` result of an Add (`infer_precision.py::_infer_merge_precision`): one integer
+/// bit more than the wider operand (counting the sign bit an unsigned operand gains beside a
+/// signed one), the finer fraction, TRN and WRAP; `maximum` caps width and integer bits.
+pub fn add_result(a: FixedType, b: FixedType, maximum: Option<FixedType>) -> FixedType {
+    let signed = a.signed || b.signed;
+    let mut int = (a.int_bits + (b.signed && !a.signed) as i32)
+        .max(b.int_bits + (a.signed && !b.signed) as i32)
+        + 1;
+    let mut width = int + a.frac_bits().max(b.frac_bits());
+    if let Some(m) = maximum {
+        width = width.min(m.width as i32);
+        int = int.min(m.int_bits);
+    }
+    FixedType::fixed(width.max(1) as u32, int, signed)
+}
+
+/// hls4ml's `auto` result of a Concatenate of two operands (`_infer_cat_precision`): their type
+/// when they agree; otherwise enough integer bits for both (an unsigned one gains a sign bit
+/// beside a signed one), the finer fraction, and each of the first operand's rounding mode,
+/// overflow mode and saturation bits unless it is TRN, WRAP or 0, then the second's; `maximum`
+/// caps width and integer bits.
+pub fn concat_result(a: FixedType, b: FixedType, maximum: Option<FixedType>) -> FixedType {
+    if a == b {
+        return a;
+    }
+    let signed = a.signed || b.signed;
+    let mut int =
+        (a.int_bits + (signed && !a.signed) as i32).max(b.int_bits + (signed && !b.signed) as i32);
+    let mut width = int + a.frac_bits().max(b.frac_bits());
+    if let Some(m) = maximum {
+        width = width.min(m.width as i32);
+        int = int.min(m.int_bits);
+    }
+    let quant = if a.quant != Quant::Trn {
+        a.quant
+    } else {
+        b.quant
+    };
+    let overflow = if a.overflow != Overflow::Wrap {
+        a.overflow
+    } else {
+        b.overflow
+    };
+    let sat_bits = if a.sat_bits != 0 {
+        a.sat_bits
+    } else {
+        b.sat_bits
+    };
+    FixedType {
+        sat_bits,
+        ..FixedType::fixed(width.max(1) as u32, int, signed).with_modes(quant, overflow)
+    }
+}
+
 /// Reuse factor, strategy and multiplier style of a Dense with `products` weights. Any reuse
 /// factor from 1 to `products` is honoured exactly (never snapped to another).
 fn schedule_settings(
@@ -299,7 +366,7 @@ fn check_layer_names(
     notes: &mut Vec<String>,
 ) -> Result<()> {
     let mut valid = BTreeSet::new();
-    for n in graph.chain()? {
+    for n in graph.order()? {
         valid.extend(graph.g[n].config_names.iter().cloned());
     }
     for name in cfg.layer_name.keys() {
@@ -335,6 +402,32 @@ fn check_layer_names(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// hls4ml's merge rules worked by hand from `_infer_merge_precision` and
+    /// `_infer_cat_precision`.
+    #[test]
+    fn add_and_concat_results_follow_hls4ml() {
+        let t = |s: &str| s.parse::<FixedType>().unwrap();
+        // Signed 4 integer bits beside unsigned 3 (+1 for its sign): 4 + 1 = 5; fraction 6.
+        let add = add_result(t("ap_fixed<10,4>"), t("ap_ufixed<8,3>"), None);
+        assert_eq!(add.to_string(), "ap_fixed<11,5>");
+        let add = add_result(t("ap_ufixed<8,3>"), t("ap_ufixed<6,4>"), None);
+        assert_eq!(add.to_string(), "ap_ufixed<10,5>");
+        let capped = add_result(
+            t("ap_fixed<16,6>"),
+            t("ap_fixed<16,6>"),
+            Some(t("ap_fixed<12,4>")),
+        );
+        assert_eq!(capped.to_string(), "ap_fixed<12,4>");
+        // Equal types stay; otherwise the wider integer part (an unsigned one gains a sign bit),
+        // the finer fraction, the first non-default modes.
+        let same = t("ap_fixed<9,4,AP_RND,AP_SAT>");
+        assert_eq!(concat_result(same, same, None), same);
+        let cat = concat_result(t("ap_ufixed<8,3>"), t("ap_fixed<10,4,AP_RND,AP_SAT>"), None);
+        assert_eq!(cat.to_string(), "ap_fixed<10,4,AP_RND,AP_SAT>");
+        let cat = concat_result(t("ap_ufixed<8,5>"), t("ap_fixed<10,4,AP_RND,AP_SAT>"), None);
+        assert_eq!(cat.to_string(), "ap_fixed<12,6,AP_RND,AP_SAT>");
+    }
 
     /// The worked examples of REFERENCE §2.3.
     #[test]

@@ -11,7 +11,7 @@ pub const PASS: Pass = Pass {
 };
 
 fn run(graph: &mut Graph, _: &mut PassContext) -> Result<()> {
-    for n in graph.chain()? {
+    for n in graph.order()? {
         if matches!(graph.g[n].op, Op::Reshape) {
             let node = &graph.g[n];
             let op = node

@@ -1,6 +1,6 @@
 //! Fuses a batch normalization into the Dense or Conv before it when hls4ml would
 //! (`bn_fuse.py`, REFERENCE §5.2): the layer's `result` precision is `auto` in the
-//! configuration. The fused weights are `scale_j · w_ij` and the bias `scale_j · b_j + bias_j`,
+//! configuration and the normalization is its only consumer. The fused weights are `scale_j · w_ij` and the bias `scale_j · b_j + bias_j`,
 //! computed in `f32` as hls4ml computes them; the normalization disappears.
 
 use super::{registry::Pass, PassContext};
@@ -17,7 +17,7 @@ pub const PASS: Pass = Pass {
 };
 
 fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
-    for n in graph.chain()? {
+    for n in graph.order()? {
         let Op::BatchNorm(bn) = &graph.g[n].op else {
             continue;
         };
@@ -27,6 +27,9 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
         else {
             continue;
         };
+        if graph.out_edge(p).is_none() {
+            continue;
+        }
         let layer = &graph.g[p];
         let types: &[&str] = match layer.op.layer_type() {
             "Dense" => &["Dense"],

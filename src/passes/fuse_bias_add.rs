@@ -12,7 +12,7 @@ pub const PASS: Pass = Pass {
 
 fn run(graph: &mut Graph, _: &mut PassContext) -> Result<()> {
     let mut diags = Diagnostics::default();
-    for n in graph.chain()? {
+    for n in graph.order()? {
         let Op::BiasAdd { bias } = &graph.g[n].op else {
             continue;
         };
@@ -20,7 +20,9 @@ fn run(graph: &mut Graph, _: &mut PassContext) -> Result<()> {
         let producer = graph
             .in_edge(n)
             .map(|e| graph.g.edge_endpoints(e).expect("edge").0);
-        let fusable = producer.filter(|&p| matches!(&graph.g[p].op, Op::Dense(d) if !d.has_bias));
+        let fusable = producer.filter(|&p| {
+            matches!(&graph.g[p].op, Op::Dense(d) if !d.has_bias) && graph.out_edge(p).is_some()
+        });
         let Some(p) = fusable else {
             let node = &graph.g[n];
             let (name, op) = node.origin.first().cloned().unwrap_or_default();
@@ -28,7 +30,7 @@ fn run(graph: &mut Graph, _: &mut PassContext) -> Result<()> {
                 name,
                 Some(&op),
                 "placement",
-                "an Add of a constant directly after a MatMul or bias-free Gemm",
+                "an Add of a constant directly after a MatMul or bias-free Gemm used by nothing else",
                 "an Add elsewhere",
             ));
             continue;

@@ -24,7 +24,7 @@ pub fn quantize_parameter(v: f64, t: &FixedType) -> i128 {
 }
 
 fn run(graph: &mut Graph, _: &mut PassContext) -> Result<()> {
-    for n in graph.chain()? {
+    for n in graph.order()? {
         if let Op::BatchNorm(b) = &mut graph.g[n].op {
             let p = b
                 .precision

@@ -13,6 +13,7 @@ mod dense;
 pub mod dense_tm;
 pub mod estimate;
 mod logic;
+mod merge;
 mod netlist;
 mod norm;
 mod pool;
@@ -415,17 +416,23 @@ pub fn generate(
 ) -> Result<Design> {
     let mut files = Vec::new();
     let mut layers = Vec::new();
-    let mut x_ty = model.input_type;
-    let mut n = model.n_inputs();
-    for layer in &model.layers {
+    let mut values = vec![Bus {
+        ty: model.input_type,
+        elements: model.n_inputs(),
+    }];
+    for (layer, operands) in model.layers.iter().zip(&model.operands) {
         let module = format!("{top}_{}", layer.name());
-        let (m, info) = layer_module(layer, &module, x_ty, n, origins(layer.name()), timing)?;
+        let buses: Vec<Bus> = operands.iter().map(|&v| values[v]).collect();
+        let (m, info) = layer_module(layer, &module, &buses, origins(layer.name()), timing)?;
         files.push((format!("{module}.v"), verilog::print(&m, header)?));
-        x_ty = info.result_type;
-        n = info.n_out;
+        values.push(Bus {
+            ty: info.result_type,
+            elements: info.n_out,
+        });
         layers.push(info);
     }
-    let top_module = top_module(top, model, &layers)?;
+    let schedule = Schedule::of(model, &layers);
+    let top_module = top_module(top, model, &layers, &schedule)?;
     files.insert(
         0,
         (format!("{top}.v"), verilog::print(&top_module, header)?),
@@ -437,20 +444,63 @@ pub fn generate(
         .iter()
         .map(|l| l.estimated_stage_ns)
         .fold(timing.model.register_ns, f64::max);
+    let out = values[model.output];
     Ok(Design {
         top: top.to_owned(),
         files,
-        latency: 1 + layers.iter().map(|l| l.latency).sum::<u32>(),
+        latency: schedule.ready[model.output],
         ii: layers.iter().map(|l| l.ii).max().unwrap_or(1),
         layers,
         in_elements: model.n_inputs(),
         in_type: model.input_type,
-        out_elements: n,
-        out_type: x_ty,
+        out_elements: out.elements,
+        out_type: out.ty,
         stream: None,
         clock_period_ns: timing.clock_period_ns,
         estimated_stage_ns,
     })
+}
+
+/// An operand of a layer module: `elements` values of `ty`, element i at bits
+/// `[i·W + W − 1 : i·W]`. A module's `in_data` holds its operands one after another, operand 0
+/// in the low bits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bus {
+    pub ty: FixedType,
+    pub elements: usize,
+}
+
+impl Bus {
+    fn bits(&self) -> u32 {
+        self.elements as u32 * self.ty.width
+    }
+}
+
+/// When each value of an io_parallel design is ready, in cycles after `in_valid`: the input one
+/// cycle after (its register), a layer's output its latency after its latest operand.
+struct Schedule {
+    /// `ready[v]` for value `v` (0: the input, `k + 1`: layer `k`'s output).
+    ready: Vec<u32>,
+}
+
+impl Schedule {
+    fn of(model: &GoldenModel, layers: &[LayerInfo]) -> Self {
+        let mut ready = vec![1];
+        for (operands, info) in model.operands.iter().zip(layers) {
+            let start = operands.iter().map(|&v| ready[v]).max().unwrap_or(1);
+            ready.push(start + info.latency);
+        }
+        Schedule { ready }
+    }
+
+    /// When layer `k` starts: its latest operand's ready cycle.
+    fn start(&self, model: &GoldenModel, k: usize) -> u32 {
+        model.operands[k]
+            .iter()
+            .map(|&v| self.ready[v])
+            .max()
+            .unwrap_or(1)
+    }
 }
 
 fn bus_comment(what: &str, n: usize, t: &FixedType) -> String {
@@ -462,23 +512,39 @@ fn bus_comment(what: &str, n: usize, t: &FixedType) -> String {
     )
 }
 
-/// The io_parallel module of `layer` over `n_in` inputs of `x_ty`.
+/// The comment lines describing `in_data` holding `buses`.
+fn buses_comment(buses: &[Bus]) -> Vec<String> {
+    if let [bus] = buses {
+        return vec![bus_comment("in_data", bus.elements, &bus.ty)];
+    }
+    let mut lo = 0;
+    buses
+        .iter()
+        .enumerate()
+        .map(|(k, bus)| {
+            let line = format!(
+                "in_data operand {k} at bits [{}:{lo}]: {}",
+                lo + bus.bits() - 1,
+                bus_comment("", bus.elements, &bus.ty).trim_start_matches(": ")
+            );
+            lo += bus.bits();
+            line
+        })
+        .collect()
+}
+
+/// The io_parallel module of `layer` over its operands `buses`.
 fn layer_module(
     layer: &Layer,
     module: &str,
-    x_ty: FixedType,
-    n_in: usize,
+    buses: &[Bus],
     origin: String,
     timing: &timing::Timing,
 ) -> Result<(Module, LayerInfo)> {
-    parallel_module(
-        module,
-        x_ty,
-        n_in,
-        origin,
-        timing,
-        &mut |b, xs, in_valid| lower_layer(b, layer, module, x_ty, xs, in_valid, timing),
-    )
+    let x_ty = buses[0].ty;
+    parallel_module(module, buses, origin, timing, &mut |b, xs, in_valid| {
+        lower_layer(b, layer, module, x_ty, xs, in_valid, timing)
+    })
 }
 
 /// Lowers a layer's arithmetic: its outputs and its report row (latency and estimates are
@@ -487,11 +553,11 @@ type Lowering<'a> =
     dyn FnMut(&mut ModuleBuilder, &[Signal], NetId) -> Result<(Vec<Out>, LayerInfo)> + 'a;
 
 /// A module with the io_parallel ports whose arithmetic `lower` builds from the input elements
-/// (stage 0) and `in_valid`; the outputs are registered in the stage after the latest of them.
+/// (the operands' elements one after another, stage 0) and `in_valid`; the outputs are
+/// registered in the stage after the latest of them.
 fn parallel_module(
     module: &str,
-    x_ty: FixedType,
-    n_in: usize,
+    buses: &[Bus],
     origin: String,
     timing: &timing::Timing,
     lower: &mut Lowering,
@@ -500,33 +566,34 @@ fn parallel_module(
     let clk = b.input("clk", 1);
     let rst = b.input("rst", 1);
     let in_valid = b.input("in_valid", 1);
-    let in_data = b.input("in_data", n_in as u32 * x_ty.width);
-    let w = x_ty.width;
-    let xs: Vec<Signal> = (0..n_in as u32)
-        .map(|i| {
+    let in_data = b.input("in_data", buses.iter().map(Bus::bits).sum());
+    let mut xs = Vec::new();
+    let mut lo = 0;
+    for bus in buses {
+        let w = bus.ty.width;
+        for _ in 0..bus.elements {
             let net = b.wire(
-                &format!("x{i}"),
+                &format!("x{}", xs.len()),
                 w,
-                x_ty.signed,
+                bus.ty.signed,
                 Expr::Concat(vec![Part::Bits {
                     net: in_data,
-                    hi: i * w + w - 1,
-                    lo: i * w,
+                    hi: lo + w - 1,
+                    lo,
                 }]),
                 0,
             )?;
-            Ok(Signal {
+            xs.push(Signal {
                 net,
                 width: w,
-                signed: x_ty.signed,
-                frac: x_ty.frac_bits(),
-            })
-        })
-        .collect::<Result<_>>()?;
+                signed: bus.ty.signed,
+                frac: bus.ty.frac_bits(),
+            });
+            lo += w;
+        }
+    }
     let (outs, info) = lower(&mut b, &xs, in_valid)?;
-    finish_parallel_module(
-        b, outs, info, clk, rst, in_valid, x_ty, n_in, origin, timing,
-    )
+    finish_parallel_module(b, outs, info, clk, rst, in_valid, buses, origin, timing)
 }
 
 /// The arithmetic of the layers that have an io_parallel lowering.
@@ -582,6 +649,23 @@ fn lower_layer(
             relu::lower(b, xs, result, name)?,
             LayerInfo::elementwise(name, module, "ReLU", n_in, x_ty, *result),
         ),
+        Layer::Add { name, result, .. } => (
+            merge::lower_add(b, xs, result, name, timing)?,
+            LayerInfo {
+                n_out: n_in / 2,
+                ..LayerInfo::elementwise(name, module, "Add", n_in, x_ty, *result)
+            },
+        ),
+        Layer::Concat {
+            name,
+            outer,
+            blocks,
+            result,
+            ..
+        } => (
+            merge::lower_concat(b, xs, &concat_order(*outer, blocks), result, name, timing)?,
+            LayerInfo::elementwise(name, module, "Concat", n_in, x_ty, *result),
+        ),
         Layer::BatchNorm(bn) => (
             norm::lower(b, bn, xs, timing)?,
             LayerInfo::elementwise(
@@ -602,6 +686,24 @@ fn lower_layer(
     })
 }
 
+/// For a Concat of operands of `outer · blocks[k]` elements held one after another: the input
+/// index of each output element (`outer` times, a block of each operand in turn).
+fn concat_order(outer: usize, blocks: &[usize]) -> Vec<usize> {
+    let mut offsets = Vec::with_capacity(blocks.len());
+    let mut at = 0;
+    for &block in blocks {
+        offsets.push(at);
+        at += outer * block;
+    }
+    let mut order = Vec::with_capacity(at);
+    for o in 0..outer {
+        for (&block, &offset) in blocks.iter().zip(&offsets) {
+            order.extend(offset + o * block..offset + (o + 1) * block);
+        }
+    }
+    order
+}
+
 /// Registers the outputs of a lowered module, adds the valid pipeline, comments and estimates.
 #[allow(clippy::too_many_arguments)]
 fn finish_parallel_module(
@@ -611,11 +713,11 @@ fn finish_parallel_module(
     clk: NetId,
     rst: NetId,
     in_valid: NetId,
-    x_ty: FixedType,
-    n_in: usize,
+    buses: &[Bus],
     origin: String,
     timing: &timing::Timing,
 ) -> Result<(Module, LayerInfo)> {
+    let n_in: usize = buses.iter().map(|bus| bus.elements).sum();
     let latency = outs
         .iter()
         .filter_map(|o| {
@@ -663,9 +765,10 @@ fn finish_parallel_module(
             "Layer '{}' ({origin}): {} {} -> {}, latency {latency} cycles, II {} (a new input at most every {} cycles).",
             info.name, info.kind, n_in, info.n_out, info.ii, info.ii
         ),
-        bus_comment("in_data", n_in, &x_ty),
-        bus_comment("out_data", info.n_out, &info.result_type),
     ];
+    m.comment.extend(buses_comment(buses));
+    m.comment
+        .push(bus_comment("out_data", info.n_out, &info.result_type));
     if let Some(p) = &info.precision {
         m.comment.push(format!(
             "Types: weight {}, bias {}, accum {}, result {}; accumulation plan {:?}.",
@@ -702,18 +805,97 @@ fn valid_pipe(
     }
 }
 
-fn top_module(top: &str, model: &GoldenModel, layers: &[LayerInfo]) -> Result<Module> {
+/// The top module: the layer modules connected as the model's operands say. A layer starts
+/// when its latest operand is ready; an operand ready earlier reaches it through a delay line.
+fn top_module(
+    top: &str,
+    model: &GoldenModel,
+    layers: &[LayerInfo],
+    schedule: &Schedule,
+) -> Result<Module> {
     let mut b = ModuleBuilder::new(top);
     let clk = b.input("clk", 1);
     let rst = b.input("rst", 1);
     let in_valid = b.input("in_valid", 1);
     let n_in = model.n_inputs();
     let in_data = b.input("in_data", n_in as u32 * model.input_type.width);
-    let mut data = b.at(in_data, 1)?;
-    let mut valid = b.driven("in_valid_r1", 1, 1);
+    let mut data = vec![b.at(in_data, 1)?];
+    let input_valid = b.driven("in_valid_r1", 1, 1);
     b.m.instances
-        .push(valid_pipe("u_in_valid", 1, clk, rst, in_valid, valid));
-    for l in layers {
+        .push(valid_pipe("u_in_valid", 1, clk, rst, in_valid, input_valid));
+    let mut valid = vec![input_valid];
+    let mut names = vec!["in".to_string()];
+    let mut bits = vec![n_in as u32 * model.input_type.width];
+    let mut delayed: std::collections::BTreeMap<(usize, u32), NetId> = Default::default();
+    let mut enable = None;
+    for (k, l) in layers.iter().enumerate() {
+        let start = schedule.start(model, k);
+        let mut operand_nets = Vec::new();
+        for &v in &model.operands[k] {
+            let delay = start - schedule.ready[v];
+            if delay == 0 {
+                operand_nets.push(data[v]);
+                continue;
+            }
+            if let Some(&net) = delayed.get(&(v, delay)) {
+                operand_nets.push(net);
+                continue;
+            }
+            let one = match enable {
+                Some(net) => net,
+                None => {
+                    let net =
+                        b.wire("always_enabled", 1, false, Expr::Copy(Operand::Const(1)), 0)?;
+                    enable = Some(net);
+                    net
+                }
+            };
+            let net = b.driven(&format!("{}_data_d{delay}", names[v]), bits[v], 0);
+            b.m.instances.push(Instance {
+                module: "rtlgen_delay_line".into(),
+                name: format!("u_{}_delay{delay}", names[v]),
+                params: vec![
+                    ("WIDTH".into(), bits[v] as u64),
+                    ("DEPTH".into(), delay as u64),
+                ],
+                connections: vec![
+                    ("clk".into(), clk),
+                    ("en".into(), one),
+                    ("in_data".into(), data[v]),
+                    ("out_data".into(), net),
+                ],
+            });
+            delayed.insert((v, delay), net);
+            operand_nets.push(net);
+        }
+        let operands_in = match operand_nets[..] {
+            [net] => net,
+            _ => {
+                let parts = operand_nets
+                    .iter()
+                    .zip(&model.operands[k])
+                    .rev()
+                    .map(|(&net, &v)| Part::Bits {
+                        net,
+                        hi: bits[v] - 1,
+                        lo: 0,
+                    })
+                    .collect();
+                let width = model.operands[k].iter().map(|&v| bits[v]).sum();
+                b.wire(
+                    &format!("{}_operands", l.name),
+                    width,
+                    false,
+                    Expr::Concat(parts),
+                    0,
+                )?
+            }
+        };
+        let latest = model.operands[k]
+            .iter()
+            .copied()
+            .find(|&v| schedule.ready[v] == start)
+            .expect("the start is an operand's ready cycle");
         let d = b.driven(
             &format!("{}_data", l.name),
             l.n_out as u32 * l.result_type.width,
@@ -727,32 +909,44 @@ fn top_module(top: &str, model: &GoldenModel, layers: &[LayerInfo]) -> Result<Mo
             connections: vec![
                 ("clk".into(), clk),
                 ("rst".into(), rst),
-                ("in_valid".into(), valid),
-                ("in_data".into(), data),
+                ("in_valid".into(), valid[latest]),
+                ("in_data".into(), operands_in),
                 ("out_valid".into(), v),
                 ("out_data".into(), d),
             ],
         });
-        data = d;
-        valid = v;
+        data.push(d);
+        valid.push(v);
+        names.push(l.name.clone());
+        bits.push(l.n_out as u32 * l.result_type.width);
     }
-    let (w_out, n_out) = match layers.last() {
-        Some(l) => (l.result_type.width, l.n_out),
-        None => (model.input_type.width, n_in),
+    let (out_data_net, out_valid_net) = (data[model.output], valid[model.output]);
+    let (w_out, n_out) = match model.output {
+        0 => (model.input_type.width, n_in),
+        v => (layers[v - 1].result_type.width, layers[v - 1].n_out),
     };
-    let out_valid = b.wire("out_valid", 1, false, Expr::Copy(Operand::Net(valid)), 0)?;
+    let out_valid = b.wire(
+        "out_valid",
+        1,
+        false,
+        Expr::Copy(Operand::Net(out_valid_net)),
+        0,
+    )?;
     let out_data = b.wire(
         "out_data",
         n_out as u32 * w_out,
         false,
-        Expr::Copy(Operand::Net(data)),
+        Expr::Copy(Operand::Net(out_data_net)),
         0,
     )?;
     b.output(out_valid);
     b.output(out_data);
-    let latency = 1 + layers.iter().map(|l| l.latency).sum::<u32>();
+    let latency = schedule.ready[model.output];
     let ii = layers.iter().map(|l| l.ii).max().unwrap_or(1);
-    let out_type = layers.last().map_or(model.input_type, |l| l.result_type);
+    let out_type = match model.output {
+        0 => model.input_type,
+        v => layers[v - 1].result_type,
+    };
     let mut m = b.m;
     m.comment = vec![
         format!(

@@ -18,7 +18,7 @@ mod window;
 use super::builder::ModuleBuilder;
 use super::netlist::*;
 use super::timing::Timing;
-use super::{estimate, layer_module, verilog, Design, LayerInfo};
+use super::{estimate, layer_module, verilog, Bus, Design, LayerInfo};
 use crate::config::ConvImplementation;
 use crate::diag::{Error, Result};
 use crate::fixed::FixedType;
@@ -218,6 +218,11 @@ fn lower(
             let behaviour = stage::pad_stage(&mut b, &p, *h, *w, *padding);
             (behaviour, None, y, "ZeroPad".to_owned())
         }
+        Layer::Add { .. } | Layer::Concat { .. } => {
+            return Err(Error::Internal(format!(
+                "'{name}' joins branches, which have no stream lowering"
+            )))
+        }
         Layer::Transpose { perm, .. } => {
             let y = Tensor {
                 shape: vec![perm.len()],
@@ -416,8 +421,10 @@ fn core_module(
     layer_module(
         layer,
         &format!("{stage}_core"),
-        x_ty,
-        n_in,
+        &[Bus {
+            ty: x_ty,
+            elements: n_in,
+        }],
         origin.to_owned(),
         timing,
     )
@@ -460,8 +467,10 @@ fn custom_core(
     let module = format!("{stage}_core");
     super::parallel_module(
         &module,
-        x_ty,
-        n_in,
+        &[Bus {
+            ty: x_ty,
+            elements: n_in,
+        }],
         origin.to_owned(),
         timing,
         &mut |b, xs, _| {

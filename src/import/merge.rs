@@ -1,0 +1,135 @@
+//! Layers that join tensors: `Add` of two computed tensors (an `Add` of a constant is a bias,
+//! see [`super::dense::add`]) and `Concat`.
+
+use super::{Built, NodeCtx};
+use crate::diag::Diagnostic;
+use crate::ir::Op;
+
+type Outcome = Result<Built, Vec<Diagnostic>>;
+
+/// The shapes of inputs `0..n`, all computed tensors, and whether they are images (all or none).
+fn operands(ctx: &NodeCtx, n: usize) -> Result<(Vec<Vec<usize>>, bool), Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let mut shapes = Vec::new();
+    for i in 0..n {
+        match ctx.activation(i) {
+            Ok(Some(shape)) => shapes.push(shape),
+            Ok(None) => {}
+            Err(d) => diags.push(d),
+        }
+    }
+    let images = (0..n).filter(|&i| ctx.is_image(i)).count();
+    if images != 0 && images != n {
+        diags.push(ctx.diag(
+            "inputs",
+            "all images or all plain tensors",
+            format!("{images} images among {n} inputs"),
+        ));
+    }
+    if diags.is_empty() && shapes.len() == n {
+        Ok((shapes, images == n))
+    } else {
+        Err(diags)
+    }
+}
+
+/// `Add`: of two computed tensors of one shape, an element-wise sum (no broadcasting); of a
+/// tensor and a constant, a bias.
+pub fn add(ctx: &NodeCtx) -> Outcome {
+    if ctx.activation_index().is_some() || ctx.node.input.len() != 2 {
+        return super::dense::add(ctx);
+    }
+    let attrs = ctx.reject_unknown_attrs(&[]);
+    let (shapes, image) = operands(ctx, 2)?;
+    if !attrs.is_empty() {
+        return Err(attrs);
+    }
+    if shapes[0] != shapes[1] {
+        return Err(vec![ctx.diag(
+            "input shapes",
+            "two tensors of the same shape (broadcasting is not supported)",
+            format!("{:?} and {:?}", shapes[0], shapes[1]),
+        )]);
+    }
+    Ok(Built::Layers {
+        layers: vec![(Op::Add, shapes[0].clone())],
+        image,
+    })
+}
+
+/// `Concat` of computed tensors along `axis` (not the batch axis). Images are held
+/// channels-last, so their axes are renumbered: ONNX `[C, H, W]` is `[H, W, C]` inside
+/// (`[C, L]` is `[1, L, C]`).
+pub fn concat(ctx: &NodeCtx) -> Outcome {
+    let mut diags = ctx.reject_unknown_attrs(&["axis"]);
+    let n = ctx.node.input.len();
+    if n < 2 {
+        diags.push(ctx.diag("inputs", "two or more tensors", n.to_string()));
+        return Err(diags);
+    }
+    let (shapes, image) = match operands(ctx, n) {
+        Ok(found) => found,
+        Err(more) => {
+            diags.extend(more);
+            return Err(diags);
+        }
+    };
+    let onnx_rank = ctx.onnx_rank(0);
+    let axis = match ctx.node.attribute.iter().find(|a| a.name() == "axis") {
+        None => {
+            diags.push(ctx.diag("attribute 'axis'", "present", "absent"));
+            return Err(diags);
+        }
+        Some(_) => match ctx.int_attr("axis", 1) {
+            Ok(a) => a,
+            Err(d) => {
+                diags.push(d);
+                return Err(diags);
+            }
+        },
+    };
+    let full = onnx_rank as i64 + 1;
+    let a = if axis < 0 { axis + full } else { axis };
+    if a <= 0 || a >= full {
+        diags.push(ctx.diag(
+            "attribute 'axis'",
+            format!(
+                "an axis of the per-sample tensor, 1 to {} (or negative)",
+                full - 1
+            ),
+            axis.to_string(),
+        ));
+        return Err(diags);
+    }
+    let inside = internal_axis(a as usize - 1, onnx_rank, image);
+    let agrees = shapes.iter().all(|s| {
+        s.len() == shapes[0].len() && (0..s.len()).all(|d| d == inside || s[d] == shapes[0][d])
+    });
+    if !agrees {
+        diags.push(ctx.diag(
+            "input shapes",
+            format!("equal except along axis {axis}"),
+            format!("{shapes:?}"),
+        ));
+        return Err(diags);
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let mut shape = shapes[0].clone();
+    shape[inside] = shapes.iter().map(|s| s[inside]).sum();
+    Ok(Built::Layers {
+        layers: vec![(Op::Concat { axis: inside }, shape)],
+        image,
+    })
+}
+
+/// The channels-last axis of ONNX per-sample axis `axis` of a tensor of `onnx_rank` axes.
+fn internal_axis(axis: usize, onnx_rank: usize, image: bool) -> usize {
+    match (image, onnx_rank, axis) {
+        (true, _, 0) => 2,
+        (true, 3, a) => a - 1,
+        (true, _, a) => a,
+        (false, _, a) => a,
+    }
+}
