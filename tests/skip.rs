@@ -4,8 +4,9 @@
 
 mod common;
 
-use common::{assert_lint_clean, assert_testbench_passes, cli_build, require_tool};
-use ndarray::{Array1, Array2};
+use common::{assert_lint_clean, assert_testbench_passes, cli_build, data, require_tool};
+use ndarray::{Array1, Array2, ArrayD};
+use ndarray_npy::read_npy;
 use rand::{Rng, SeedableRng};
 use rtlgen::modelgen::{encode, GraphBuilder};
 
@@ -150,4 +151,41 @@ fn concat_of_three_operands_one_used_twice() {
     assert_eq!(design.ii, 4);
     let cat = design.layers.iter().find(|l| l.name == "cat").unwrap();
     assert_eq!((cat.n_in, cat.n_out), (15, 15));
+}
+
+/// The golden model equals hls4ml 1.3.0's emulation on every skip-connection case (residual Add
+/// and Concat, io_parallel and io_stream, explicit and `auto` result types), and the RTL of two
+/// io_parallel cases equals the golden model.
+#[test]
+fn skip_cases_match_hls4ml_and_their_rtl_matches_the_golden_model() {
+    for case in [
+        "skip_dense_add",
+        "skip_dense_add_auto",
+        "skip_dense_add_narrow",
+        "skip_dense_concat",
+        "skip_dense_concat_auto",
+        "skip_cnn_add",
+        "skip_cnn_add_auto",
+        "skip_cnn_concat",
+    ] {
+        let dir = data(&format!("hls4ml/{case}"));
+        let c =
+            rtlgen::driver::compile(&dir.join("model.onnx"), Some(&dir.join("config.yml")), None)
+                .unwrap();
+        let x: ArrayD<f64> = read_npy(dir.join("X.npy")).unwrap();
+        let y: ArrayD<f64> = read_npy(dir.join("Y.npy")).unwrap();
+        let (n, x_len, y_len) = (x.shape()[0], x.len(), y.len());
+        let x = x.into_shape_with_order((n, x_len / n)).unwrap();
+        let y = y.into_shape_with_order((n, y_len / n)).unwrap();
+        let got = c.golden.to_values(&c.golden.run_batch(x.view()).unwrap());
+        assert_eq!(got, y, "{case}: golden model vs hls4ml");
+        if case == "skip_dense_add_narrow" || case == "skip_dense_concat_auto" {
+            require_tool("verilator");
+            let design = c.design().unwrap();
+            let outcome = rtlgen::sim::cosim::run(&c, &design, x.view(), None).unwrap();
+            let summary = outcome.summary();
+            assert_eq!(outcome.mismatched_samples, 0, "{case}: {summary}");
+            assert_eq!(outcome.rtl_values, y, "{case}: RTL vs hls4ml");
+        }
+    }
 }

@@ -38,17 +38,41 @@ pub fn config_names(node_name: &str) -> Vec<String> {
     if let Some(m) = module_path(node_name) {
         names.push(m.to_owned());
         names.push(m.replace('.', "_"));
+    } else if let Some(f) = functional_name(node_name) {
+        names.push(f);
     }
     names.dedup();
     names
 }
 
-/// The IR name for a layer: its module path if there is one, else its node name, else the op and index.
+/// torch.fx's name (which hls4ml's PyTorch frontend uses) for a functional call that the ONNX
+/// exporter names `/Op` or `/Op_k`, outside any module: the function's name with the same
+/// suffix (`/Add` → `add`, `/Concat_1` → `cat_1`).
+fn functional_name(node_name: &str) -> Option<String> {
+    let op = node_name.strip_prefix('/')?;
+    let (op, suffix) = match op.rsplit_once('_') {
+        Some((op, k)) if k.bytes().all(|b| b.is_ascii_digit()) => (op, format!("_{k}")),
+        _ => (op, String::new()),
+    };
+    let function = match op {
+        "Add" => "add",
+        "Sub" => "sub",
+        "Mul" => "mul",
+        "Concat" => "cat",
+        "Relu" => "relu",
+        _ => return None,
+    };
+    Some(format!("{function}{suffix}"))
+}
+
+/// The IR name for a layer: its module path if there is one, else torch.fx's name of a functional
+/// call, else its node name, else the op and index.
 pub fn layer_base_name(node_name: &str, op_type: &str, index: usize) -> String {
     let fallback = format!("{}{index}", op_type.to_ascii_lowercase());
-    match module_path(node_name) {
-        Some(m) => identifier(m, &fallback),
-        None => identifier(node_name, &fallback),
+    match (module_path(node_name), functional_name(node_name)) {
+        (Some(m), _) => identifier(m, &fallback),
+        (None, Some(f)) => f,
+        (None, None) => identifier(node_name, &fallback),
     }
 }
 
@@ -83,5 +107,9 @@ mod tests {
         assert_eq!(module_path("sequential/dense/MatMul"), Some("dense"));
         assert_eq!(layer_base_name("", "Gemm", 3), "gemm3");
         assert_eq!(identifier("0weird name!", "x"), "n0weird_name");
+        assert_eq!(config_names("/Add"), vec!["/Add", "add"]);
+        assert_eq!(config_names("/Concat_2"), vec!["/Concat_2", "cat_2"]);
+        assert_eq!(config_names("/Gather"), vec!["/Gather"]);
+        assert_eq!(layer_base_name("/Concat_2", "Concat", 7), "cat_2");
     }
 }
