@@ -118,14 +118,40 @@ impl Graph {
     }
 
     /// Every layer in a topological order: the input first, each layer after all its producers,
-    /// the output last (the only node without consumers, checked by the verifier).
+    /// the output last (the only node without consumers, checked by the verifier). Among layers
+    /// ready at once the one created first (in the ONNX file's node order) comes first.
     pub fn order(&self) -> Result<Vec<NodeIndex>> {
-        petgraph::algo::toposort(&self.g, None).map_err(|cycle| {
-            Error::Internal(format!(
-                "the graph has a cycle through '{}'",
-                self.g[cycle.node_id()].name
-            ))
-        })
+        let mut waiting: std::collections::BTreeMap<NodeIndex, usize> = self
+            .g
+            .node_indices()
+            .map(|n| (n, self.g.edges_directed(n, Direction::Incoming).count()))
+            .collect();
+        let mut ready: std::collections::BTreeSet<NodeIndex> = waiting
+            .iter()
+            .filter(|(_, &count)| count == 0)
+            .map(|(&n, _)| n)
+            .collect();
+        let mut order = Vec::with_capacity(waiting.len());
+        while let Some(n) = ready.pop_first() {
+            order.push(n);
+            for consumer in self.g.neighbors_directed(n, Direction::Outgoing) {
+                let count = waiting.get_mut(&consumer).expect("every node counted");
+                *count -= 1;
+                if *count == 0 {
+                    ready.insert(consumer);
+                }
+            }
+        }
+        if order.len() != waiting.len() {
+            let stuck = waiting
+                .iter()
+                .find(|(_, &count)| count > 0)
+                .map_or("?", |(&n, _)| self.g[n].name.as_str());
+            return Err(Error::Internal(format!(
+                "the graph has a cycle through '{stuck}'"
+            )));
+        }
+        Ok(order)
     }
 
     /// The edges entering `n`, by operand position.
