@@ -94,7 +94,7 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
             Op::Pad(_) | Op::Transpose { .. } => current.expect("the input comes first"),
             Op::Pool(_) | Op::GlobalPool(_) => {
                 let x = current.expect("the input comes first");
-                let e = graph.in_edge(n).expect("verified chain");
+                let e = graph.in_edge(n).expect("a pooling has one operand");
                 let area = match &node.op {
                     Op::Pool(p) => p.window.kernel_h * p.window.kernel_w,
                     _ => graph.g[e].shape[0] * graph.g[e].shape[1],

@@ -21,7 +21,7 @@ pub struct Pass {
 ///   looks at it.
 /// * `fuse-batch-norm` after `fuse-bias-add` (the bias it scales is complete) and before
 ///   `apply-config` (the fused layer's `auto` types see the fused bias).
-/// * `drop-reshapes` before `apply-config`: types are assigned along the final chain of layers.
+/// * `drop-reshapes` before `apply-config`: types are assigned over the final graph of layers.
 /// * `quantize-parameters` after `apply-config`: it needs the weight and bias types.
 pub const PIPELINE: &[Pass] = &[
     super::fuse_bias_add::PASS,
