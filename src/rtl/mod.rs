@@ -431,8 +431,8 @@ pub fn generate(
         });
         layers.push(info);
     }
-    let schedule = Schedule::of(model, &layers);
-    let top_module = top_module(top, model, &layers, &schedule)?;
+    let ready = ReadyCycles::of(model, &layers);
+    let top_module = top_module(top, model, &layers, &ready)?;
     files.insert(
         0,
         (format!("{top}.v"), verilog::print(&top_module, header)?),
@@ -448,7 +448,7 @@ pub fn generate(
     Ok(Design {
         top: top.to_owned(),
         files,
-        latency: schedule.ready[model.output],
+        latency: ready.cycle[model.output],
         ii: layers.iter().map(|l| l.ii).max().unwrap_or(1),
         layers,
         in_elements: model.n_inputs(),
@@ -478,26 +478,26 @@ impl Bus {
 
 /// When each value of an io_parallel design is ready, in cycles after `in_valid`: the input one
 /// cycle after (its register), a layer's output its latency after its latest operand.
-struct Schedule {
-    /// `ready[v]` for value `v` (0: the input, `k + 1`: layer `k`'s output).
-    ready: Vec<u32>,
+struct ReadyCycles {
+    /// `cycle[v]` for value `v` (0: the input, `k + 1`: layer `k`'s output).
+    cycle: Vec<u32>,
 }
 
-impl Schedule {
+impl ReadyCycles {
     fn of(model: &GoldenModel, layers: &[LayerInfo]) -> Self {
-        let mut ready = vec![1];
+        let mut cycle = vec![1];
         for (operands, info) in model.operands.iter().zip(layers) {
-            let start = operands.iter().map(|&v| ready[v]).max().unwrap_or(1);
-            ready.push(start + info.latency);
+            let start = operands.iter().map(|&v| cycle[v]).max().unwrap_or(1);
+            cycle.push(start + info.latency);
         }
-        Schedule { ready }
+        ReadyCycles { cycle }
     }
 
     /// When layer `k` starts: its latest operand's ready cycle.
     fn start(&self, model: &GoldenModel, k: usize) -> u32 {
         model.operands[k]
             .iter()
-            .map(|&v| self.ready[v])
+            .map(|&v| self.cycle[v])
             .max()
             .unwrap_or(1)
     }
@@ -811,7 +811,7 @@ fn top_module(
     top: &str,
     model: &GoldenModel,
     layers: &[LayerInfo],
-    schedule: &Schedule,
+    ready: &ReadyCycles,
 ) -> Result<Module> {
     let mut b = ModuleBuilder::new(top);
     let clk = b.input("clk", 1);
@@ -829,10 +829,10 @@ fn top_module(
     let mut delayed: std::collections::BTreeMap<(usize, u32), NetId> = Default::default();
     let mut enable = None;
     for (k, l) in layers.iter().enumerate() {
-        let start = schedule.start(model, k);
+        let start = ready.start(model, k);
         let mut operand_nets = Vec::new();
         for &v in &model.operands[k] {
-            let delay = start - schedule.ready[v];
+            let delay = start - ready.cycle[v];
             if delay == 0 {
                 operand_nets.push(data[v]);
                 continue;
@@ -894,7 +894,7 @@ fn top_module(
         let latest = model.operands[k]
             .iter()
             .copied()
-            .find(|&v| schedule.ready[v] == start)
+            .find(|&v| ready.cycle[v] == start)
             .expect("the start is an operand's ready cycle");
         let d = b.driven(
             &format!("{}_data", l.name),
@@ -941,7 +941,7 @@ fn top_module(
     )?;
     b.output(out_valid);
     b.output(out_data);
-    let latency = schedule.ready[model.output];
+    let latency = ready.cycle[model.output];
     let ii = layers.iter().map(|l| l.ii).max().unwrap_or(1);
     let out_type = match model.output {
         0 => model.input_type,
