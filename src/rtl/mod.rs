@@ -504,8 +504,13 @@ impl ReadyCycles {
 }
 
 fn bus_comment(what: &str, n: usize, t: &FixedType) -> String {
+    format!("{what}: {}", bus_layout(n, t))
+}
+
+/// `n` elements of `t` packed as every module port packs them.
+fn bus_layout(n: usize, t: &FixedType) -> String {
     format!(
-        "{what}: {n} x {t} ({} bits each), element i at bits [i*{w}+{}:i*{w}]",
+        "{n} x {t} ({} bits each), element i at bits [i*{w}+{}:i*{w}]",
         t.width,
         t.width - 1,
         w = t.width
@@ -525,7 +530,7 @@ fn buses_comment(buses: &[Bus]) -> Vec<String> {
             let line = format!(
                 "in_data operand {k} at bits [{}:{lo}]: {}",
                 lo + bus.bits() - 1,
-                bus_comment("", bus.elements, &bus.ty).trim_start_matches(": ")
+                bus_layout(bus.elements, &bus.ty)
             );
             lo += bus.bits();
             line
