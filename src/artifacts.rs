@@ -215,17 +215,22 @@ pub fn write_build(
     for (name, text) in &d.files {
         write(&dir.join("rtl").join(name), text)?;
     }
-    let beats = d.stream.unwrap_or(crate::rtl::StreamIo {
-        in_beats: 1,
-        out_beats: 1,
-    });
+    let (in_beats, out_beats) = d
+        .stream
+        .as_ref()
+        .map_or((1, 1), |s| (s.in_beats, s.out_beats));
+    let worst_gap = d
+        .stream
+        .as_ref()
+        .and_then(|s| s.expected_ii(tb_vectors))
+        .unwrap_or(d.ii);
     let vars = json!({
         "version": VERSION, "top": d.top, "board": target, "part": board.part, "family": board.family,
         "synth": board.family.yosys_synth(), "registers": board.family.yosys_registers(),
         "clock_period_ns": board.clock_period_ns, "rtl_files": rtl_files,
         "count": tb_vectors, "latency": d.latency, "ii": d.ii,
         "in_bits": d.in_elements * d.in_type.width as usize, "out_bits": d.out_elements * d.out_type.width as usize,
-        "in_beats": beats.in_beats, "out_beats": beats.out_beats,
+        "in_beats": in_beats, "out_beats": out_beats, "worst_gap": worst_gap,
     });
     let inputs = stimulus(&c.golden, tb_vectors, 1);
     let in_bits = d.in_elements * d.in_type.width as usize;

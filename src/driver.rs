@@ -118,23 +118,6 @@ impl Compiled {
 
     /// The design pipelined for `timing`.
     pub fn design_for(&self, timing: &rtl::timing::Timing) -> Result<Design> {
-        if self.config.io_type == crate::config::IoType::Stream && !self.golden.is_chain() {
-            let branch = self
-                .golden
-                .layers
-                .iter()
-                .zip(&self.golden.operands)
-                .enumerate()
-                .find(|(k, (_, operands))| operands[..] != [*k])
-                .map_or("the output", |(_, (layer, _))| layer.name());
-            return Err(crate::diag::Error::user(crate::diag::Diagnostic::new(
-                branch,
-                None,
-                "hardware",
-                "a network without branches in io_stream: stream RTL for skip connections (Add or Concat of computed tensors, or a tensor used twice) is not written yet; io_parallel supports them",
-                "a branching network",
-            )));
-        }
         let generate = match self.config.io_type {
             crate::config::IoType::Parallel => rtl::generate,
             crate::config::IoType::Stream => rtl::stream::generate,

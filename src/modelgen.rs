@@ -359,6 +359,38 @@ impl GraphBuilder {
         self.push(name, "Relu", &[input], vec![])
     }
 
+    /// `nn.Conv1d`/`nn.Conv2d` module `name` with `dilation = 1`, `groups = 1`: `weight` is
+    /// `(F, C, kernel...)`; `stride` has one entry per spatial axis, `pads` two (ONNX order).
+    pub fn conv(
+        &mut self,
+        name: &str,
+        input: &str,
+        weight: &ArrayD<f32>,
+        bias: Option<&Array1<f32>>,
+        stride: &[usize],
+        pads: &[usize],
+    ) -> String {
+        let params = weight_bias(name, weight, bias);
+        let names: Vec<String> = params.iter().map(|t| t.name().to_owned()).collect();
+        self.graph.initializer.extend(params);
+        let mut inputs = vec![input];
+        inputs.extend(names.iter().map(String::as_str));
+        let kernel = &weight.shape()[2..];
+        let attrs = vec![
+            sizes_attr("dilations", &vec![1; kernel.len()]),
+            int_attr("group", 1),
+            sizes_attr("kernel_shape", kernel),
+            sizes_attr("pads", pads),
+            sizes_attr("strides", stride),
+        ];
+        self.push(name, "Conv", &inputs, attrs)
+    }
+
+    /// `nn.Flatten()`: Flatten with `axis = 1`.
+    pub fn flatten(&mut self, name: &str, input: &str) -> String {
+        self.push(name, "Flatten", &[input], vec![int_attr("axis", 1)])
+    }
+
     /// `a + b`, element-wise.
     pub fn add(&mut self, name: &str, a: &str, b: &str) -> String {
         self.push(name, "Add", &[a, b], vec![])

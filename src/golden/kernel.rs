@@ -88,6 +88,8 @@ pub enum Layer {
     /// cast to the result by `casts[k]`.
     Concat {
         name: String,
+        /// Whether the axis is the last one (an image's channels).
+        last_axis: bool,
         outer: usize,
         blocks: Vec<usize>,
         result: FixedType,
@@ -269,6 +271,7 @@ impl GoldenModel {
                     let inner: usize = out_shape[axis + 1..].iter().product();
                     Layer::Concat {
                         name: node.name.clone(),
+                        last_axis: axis + 1 == out_shape.len(),
                         outer: out_shape[..*axis].iter().product(),
                         blocks: operand_edges
                             .iter()

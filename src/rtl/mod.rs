@@ -73,10 +73,26 @@ pub struct Design {
 }
 
 /// Beats per image of an io_stream design's input and output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StreamIo {
     pub in_beats: usize,
     pub out_beats: usize,
+    /// The cycle model's cycle of each image's first input beat for images fed back to back
+    /// with the output always ready, from image 0 at 0, for enough images to show the steady
+    /// pace (the first images may come faster while buffers fill).
+    pub first_in: Vec<u64>,
+}
+
+impl StreamIo {
+    /// The largest spacing of the first input beats of `images` images fed back to back (the
+    /// design's II once `images` reaches past [`StreamIo::first_in`]); `None` for one image.
+    pub fn expected_ii(&self, images: usize) -> Option<u32> {
+        let modelled = images.min(self.first_in.len());
+        let gaps = self.first_in[..modelled]
+            .windows(2)
+            .map(|w| (w[1] - w[0]) as u32);
+        (images > 1).then(|| gaps.max().unwrap_or(0))
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

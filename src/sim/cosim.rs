@@ -32,12 +32,16 @@ pub struct Outcome {
     pub timed: bool,
     pub latency_expected: u32,
     pub latency_measured: Option<u32>,
-    /// The design's initiation interval: inputs are fed this many cycles apart.
+    /// io_parallel: the design's initiation interval, inputs are fed this many cycles apart.
+    /// io_stream: the largest spacing of the images' first input beats that the cycle model
+    /// gives for this many images (the II once they reach the steady pace).
     pub ii_expected: u32,
-    /// The largest number of cycles between consecutive outputs (`None` for fewer than two
-    /// outputs); equal to the II when the design keeps its promise.
+    /// io_parallel: the largest number of cycles between consecutive outputs; io_stream: between
+    /// consecutive images' first input beats (`None` for fewer than two). Equal to
+    /// `ii_expected` when the design keeps its promise.
     pub ii_measured: Option<u32>,
-    /// Whether all consecutive outputs were equally far apart.
+    /// io_parallel: whether all consecutive outputs were equally far apart; io_stream: whether
+    /// every image's first input beat moved at the cycle the cycle model gives.
     pub ii_uniform: bool,
 }
 

@@ -44,6 +44,7 @@ pub fn run(
 ) -> Result<Outcome> {
     let io = design
         .stream
+        .as_ref()
         .ok_or_else(|| Error::Internal("stream co-simulation of an io_parallel design".into()))?;
     let mut sim = super::cosim::load(design)?;
     let in_t = design.in_type;
@@ -106,7 +107,7 @@ pub fn run(
 fn compare(
     c: &Compiled,
     design: &Design,
-    io: StreamIo,
+    io: &StreamIo,
     inputs: &[Vec<i128>],
     received: &[Vec<u32>],
     extra: usize,
@@ -138,15 +139,20 @@ fn compare(
         mismatched += bad as usize;
     }
     let complete_images = received.len() / io.out_beats;
-    let (latency_measured, ii_measured) = match &timing {
+    let (latency_measured, ii_measured, on_schedule) = match &timing {
         Some((first_in, last_out)) => (
             last_out
                 .first()
                 .zip(first_in.first())
                 .map(|(o, i)| (o - i) as u32),
             first_in.windows(2).map(|w| (w[1] - w[0]) as u32).max(),
+            first_in
+                .iter()
+                .map(|&t| t - first_in[0])
+                .zip(&io.first_in)
+                .all(|(measured, &modelled)| measured == modelled),
         ),
-        None => (None, None),
+        None => (None, None, true),
     };
     Outcome {
         samples: inputs.len(),
@@ -158,8 +164,8 @@ fn compare(
         timed: timing.is_some(),
         latency_expected: design.latency,
         latency_measured,
-        ii_expected: design.ii,
+        ii_expected: io.expected_ii(inputs.len()).unwrap_or(design.ii),
         ii_measured,
-        ii_uniform: true,
+        ii_uniform: on_schedule,
     }
 }

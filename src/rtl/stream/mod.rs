@@ -6,10 +6,19 @@
 //! work on pixel beats; a Transpose (the Flatten of an image) collects an image into one beat,
 //! after which layers are the io_parallel modules wrapped in the same handshake.
 //!
+//! Skip connections: a tensor read by several stages is forked in the top module (a beat moves
+//! to all readers at one edge); an Add or Concat is a join stage that takes one beat of each
+//! operand at a time from per-operand FIFOs. A FIFO's depth is the most beats it holds when the
+//! cycle model runs with unbounded FIFOs ([`size_join_fifos`]): with it the timing is unchanged,
+//! and the shorter branch can run ahead by as many beats as the longer one absorbs before its
+//! first result, which the full-rate run reaches, so backpressure cannot deadlock the fork.
+//!
 //! Timing: [`timing::simulate`] replays the stages' handshakes for back-to-back images with the
-//! output always ready. The model latency is the cycles from the edge accepting an image's first
-//! input beat to the edge transferring its last output beat; the II is the spacing of
-//! consecutive images' first input beats.
+//! output always ready, for enough images to reach the steady pace ([`steady`]). The model
+//! latency is the cycles from the edge accepting an image's first input beat to the edge
+//! transferring its last output beat; the II is the largest spacing of consecutive images' first
+//! input beats. The first images may be accepted faster, while buffers fill; the design carries
+//! the modelled cycle of every image's first beat, which co-simulation checks.
 
 mod stage;
 pub mod timing;
@@ -20,7 +29,7 @@ use super::netlist::*;
 use super::timing::Timing;
 use super::{estimate, layer_module, verilog, Bus, Design, LayerInfo};
 use crate::config::ConvImplementation;
-use crate::diag::{Error, Result};
+use crate::diag::{Diagnostic, Error, Result};
 use crate::fixed::FixedType;
 use crate::golden::{GoldenModel, Layer};
 use crate::ir::Window;
@@ -90,16 +99,37 @@ pub fn generate(
     if model.layers.is_empty() {
         return Err(Error::Internal("an io_stream design needs a layer".into()));
     }
-    let mut x = input.clone();
+    let mut values = vec![input.clone()];
     let mut stages = Vec::new();
-    for layer in &model.layers {
-        let (stage, y) = lower(layer, &x, top, origins(layer.name()), timing)?;
+    for (layer, operands) in model.layers.iter().zip(&model.operands) {
+        let xs: Vec<&Tensor> = operands.iter().map(|&v| &values[v]).collect();
+        let unsized_fifos = vec![1; xs.len()];
+        let (stage, y) = lower(
+            layer,
+            &xs,
+            &unsized_fifos,
+            top,
+            origins(layer.name()),
+            timing,
+        )?;
         stages.push(stage);
-        x = y;
+        values.push(y);
     }
-    let behaviours: Vec<Behaviour> = stages.iter().map(|s| s.behaviour.clone()).collect();
-    let measured = timing::simulate(&behaviours, input.beats(), x.beats(), MODEL_IMAGES)
-        .ok_or_else(|| Error::Internal("the stream stages deadlock in the cycle model".into()))?;
+    let output = values[model.output].clone();
+    let beats = (input.beats(), output.beats());
+    let relower = |k: usize, xs: &[&Tensor], depths: &[usize]| {
+        let layer = &model.layers[k];
+        Ok(lower(layer, xs, depths, top, origins(layer.name()), timing)?.0)
+    };
+    let measured = if stages
+        .iter()
+        .any(|s| matches!(s.behaviour, Behaviour::Join { .. }))
+    {
+        size_join_fifos(model, &values, &mut stages, beats, &relower)?
+    } else {
+        let behaviours: Vec<Behaviour> = stages.iter().map(|s| s.behaviour.clone()).collect();
+        steady(model, &behaviours, beats)?
+    };
     let (latency, ii) = (measured.latency(), measured.ii());
     let mut files = vec![];
     for s in &stages {
@@ -111,7 +141,7 @@ pub fn generate(
             files.push((format!("{}.v", core.name), verilog::print(core, header)?));
         }
     }
-    let top_module = top_module(top, &input, &x, &stages, latency, ii)?;
+    let top_module = top_module(top, model, &values, &stages, latency, ii)?;
     files.insert(
         0,
         (format!("{top}.v"), verilog::print(&top_module, header)?),
@@ -131,21 +161,117 @@ pub fn generate(
         ii,
         in_elements: input.beat_elements(),
         in_type: input.ty,
-        out_elements: x.beat_elements(),
-        out_type: x.ty,
+        out_elements: output.beat_elements(),
+        out_type: output.ty,
         stream: Some(super::StreamIo {
             in_beats: input.beats(),
-            out_beats: x.beats(),
+            out_beats: output.beats(),
+            first_in: measured
+                .first_in
+                .iter()
+                .map(|&t| t - measured.first_in[0])
+                .collect(),
         }),
         clock_period_ns: timing.clock_period_ns,
         estimated_stage_ns,
     })
 }
 
-/// One layer as a stage; returns the stage and the tensor it produces.
+/// The most images the cycle model streams looking for the steady state.
+const MAX_MODEL_IMAGES: usize = 256;
+
+/// The cycle model's run of `stages` long enough to show their steady state: the image count
+/// doubles from [`MODEL_IMAGES`] until doubling it once more changes the largest spacing of
+/// images no more. (Buffers can let the first images in faster than the steady pace.)
+fn steady(
+    model: &GoldenModel,
+    stages: &[Behaviour],
+    beats: (usize, usize),
+) -> Result<timing::Measured> {
+    let mut images = MODEL_IMAGES;
+    let mut run = measure(model, stages, beats, images)?;
+    while images < MAX_MODEL_IMAGES {
+        let longer = measure(model, stages, beats, 2 * images)?;
+        if longer.ii() == run.ii() {
+            return Ok(longer);
+        }
+        (images, run) = (2 * images, longer);
+    }
+    Err(Error::Internal(format!(
+        "the stream stages reach no steady pace within {MAX_MODEL_IMAGES} images"
+    )))
+}
+
+/// Rebuilds stage `k` reading the given operands with join FIFOs of the given depths.
+type Relower<'a> = dyn Fn(usize, &[&Tensor], &[usize]) -> Result<Stage> + 'a;
+
+/// Sizes every join's operand FIFOs (rebuilding its stage with `relower(k, operands, depths)`)
+/// at the peak occupancy each reaches when the cycle model runs the design with unbounded join
+/// FIFOs (at least 1), and returns the sized design's steady run, checked equal to the
+/// unbounded design's.
+fn size_join_fifos(
+    model: &GoldenModel,
+    values: &[Tensor],
+    stages: &mut [Stage],
+    beats: (usize, usize),
+    relower: &Relower,
+) -> Result<timing::Measured> {
+    let unbounded: Vec<Behaviour> = stages
+        .iter()
+        .map(|s| match &s.behaviour {
+            Behaviour::Join {
+                fifo_depths,
+                latency,
+                depth,
+            } => Behaviour::Join {
+                fifo_depths: vec![usize::MAX; fifo_depths.len()],
+                latency: *latency,
+                depth: *depth,
+            },
+            other => other.clone(),
+        })
+        .collect();
+    let free = steady(model, &unbounded, beats)?;
+    for (k, peaks) in free.fifo_peaks.iter().enumerate() {
+        if !peaks.is_empty() {
+            let xs: Vec<&Tensor> = model.operands[k].iter().map(|&v| &values[v]).collect();
+            let depths: Vec<usize> = peaks.iter().map(|&p| p.max(1)).collect();
+            stages[k] = relower(k, &xs, &depths)?;
+        }
+    }
+    let sized: Vec<Behaviour> = stages.iter().map(|s| s.behaviour.clone()).collect();
+    let measured = measure(model, &sized, beats, free.first_in.len())?;
+    if (&measured.first_in, &measured.last_out) != (&free.first_in, &free.last_out) {
+        return Err(Error::Internal(
+            "join FIFOs sized at their peak occupancy change the stream timing".into(),
+        ));
+    }
+    Ok(measured)
+}
+
+/// Runs the cycle model of `stages`, wired as `model`'s layers, on `images` images of
+/// `(in, out)` beats.
+fn measure(
+    model: &GoldenModel,
+    stages: &[Behaviour],
+    (in_beats, out_beats): (usize, usize),
+    images: usize,
+) -> Result<timing::Measured> {
+    let net = timing::Network {
+        stages,
+        operands: &model.operands,
+        output: model.output,
+    };
+    timing::simulate(&net, in_beats, out_beats, images)
+        .ok_or_else(|| Error::Internal("the stream stages deadlock in the cycle model".into()))
+}
+
+/// One layer as a stage reading `xs`; returns the stage and the tensor it produces. A join's
+/// operand FIFOs are `fifo_depths` beats deep.
 fn lower(
     layer: &Layer,
-    x: &Tensor,
+    xs: &[&Tensor],
+    fifo_depths: &[usize],
     top: &str,
     origin: String,
     timing: &Timing,
@@ -153,6 +279,10 @@ fn lower(
     let name = layer.name();
     let module = format!("{top}_{name}");
     let mut b = ModuleBuilder::new(&module);
+    if let Layer::Add { .. } | Layer::Concat { .. } = layer {
+        return lower_join(layer, xs, fifo_depths, b, origin, timing);
+    }
+    let x = xs[0];
     let p = stage::ports(&mut b, x.beat_bits());
     let (behaviour, core, y, kind) = match layer {
         Layer::Dense(d) => {
@@ -220,7 +350,7 @@ fn lower(
         }
         Layer::Add { .. } | Layer::Concat { .. } => {
             return Err(Error::Internal(format!(
-                "'{name}' joins branches, which have no stream lowering"
+                "'{name}' is a join, lowered by lower_join"
             )))
         }
         Layer::Transpose { perm, .. } => {
@@ -339,19 +469,57 @@ fn lower(
             )
         }
     };
+    let built = Built {
+        module: b.m,
+        core,
+        behaviour,
+        kind,
+    };
+    Ok((finish(layer, &[x], &y, built, &origin, timing), y))
+}
+
+/// A stage's modules and handshake, before its report row.
+struct Built {
+    module: Module,
+    core: Option<(Module, LayerInfo)>,
+    behaviour: Behaviour,
+    kind: String,
+}
+
+/// The stage of `layer` reading `xs` and producing `y`: its module's comments, estimate and
+/// report row.
+fn finish(
+    layer: &Layer,
+    xs: &[&Tensor],
+    y: &Tensor,
+    built: Built,
+    origin: &str,
+    timing: &Timing,
+) -> Stage {
+    let Built {
+        module: mut m,
+        core,
+        behaviour,
+        kind,
+    } = built;
+    let name = layer.name();
+    let x = xs[0];
     let (layer_latency, layer_ii) = match &behaviour {
         Behaviour::Core { latency, reuse, .. } => (*latency, (x.beats() * reuse) as u32),
         Behaviour::Pad { interior, .. } => (1, interior.len() as u32),
         Behaviour::Collect { beats } => (1, *beats as u32),
+        Behaviour::Join { latency, .. } => (*latency, x.beats() as u32),
     };
-    let mut m = b.m;
+    let inputs: Vec<String> = xs
+        .iter()
+        .map(|x| format!("{} beats of {}", x.beats(), beat_text(x)))
+        .collect();
     m.comment = vec![
         format!(
-            "Layer '{name}' ({origin}): {kind}, streaming; {} beats of {} in, {} beats of {} out per image.",
-            x.beats(),
-            beat_text(x),
+            "Layer '{name}' ({origin}): {kind}, streaming; {} in, {} beats of {} out per image.",
+            inputs.join(" and "),
             y.beats(),
-            beat_text(&y)
+            beat_text(y)
         ),
         format!("A result is at out_valid {layer_latency} cycles after the beat that completes it is accepted; an image takes {layer_ii} cycles."),
         "Handshake: a beat moves at a rising edge where valid and ready are both high; valid and data are held while ready is low.".into(),
@@ -379,7 +547,7 @@ fn lower(
         name: name.to_owned(),
         module: m.name.clone(),
         kind,
-        n_in: x.shape.iter().product(),
+        n_in: xs.iter().map(|x| x.shape.iter().product::<usize>()).sum(),
         n_out: y.shape.iter().product(),
         latency: layer_latency,
         ii: layer_ii,
@@ -393,16 +561,107 @@ fn lower(
         estimated_stage_ns: core_stage_ns.max(timing.model.register_ns),
         estimate: est,
     };
-    Ok((
-        Stage {
-            module: m,
-            core: core_module,
-            info,
-            behaviour,
-            out_beat_bits: y.beat_bits(),
+    Stage {
+        module: m,
+        core: core_module,
+        info,
+        behaviour,
+        out_beat_bits: y.beat_bits(),
+    }
+}
+
+/// An Add or Concat as a join stage: its core is the io_parallel layer over one beat of each
+/// operand. An image Concat joins channels (hls4ml's default axis); along rows or columns it
+/// would interleave whole operand rows, which this stage does not do.
+fn lower_join(
+    layer: &Layer,
+    xs: &[&Tensor],
+    fifo_depths: &[usize],
+    mut b: ModuleBuilder,
+    origin: String,
+    timing: &Timing,
+) -> Result<(Stage, Tensor)> {
+    let name = layer.name();
+    let x = xs[0];
+    let (beat_layer, y) = match layer {
+        Layer::Add { result, .. } => (
+            layer.clone(),
+            Tensor {
+                ty: *result,
+                ..x.clone()
+            },
+        ),
+        Layer::Concat {
+            name,
+            last_axis,
+            outer,
+            blocks,
+            result,
+            casts,
+        } => {
+            let channels: usize = blocks.iter().sum();
+            if !x.image {
+                let y = Tensor {
+                    shape: vec![outer * channels],
+                    image: false,
+                    ty: *result,
+                };
+                (layer.clone(), y)
+            } else if *last_axis {
+                let beat_layer = Layer::Concat {
+                    name: name.clone(),
+                    last_axis: true,
+                    outer: 1,
+                    blocks: blocks.clone(),
+                    result: *result,
+                    casts: casts.clone(),
+                };
+                let y = Tensor {
+                    shape: vec![x.shape[0], x.shape[1], channels],
+                    image: true,
+                    ty: *result,
+                };
+                (beat_layer, y)
+            } else {
+                return Err(Error::user(Diagnostic::new(
+                    name,
+                    None,
+                    "hardware",
+                    "an io_stream Concat of images along the channel axis",
+                    "a Concat of images along their rows or columns",
+                )));
+            }
+        }
+        _ => return Err(Error::Internal(format!("'{name}' is not a join"))),
+    };
+    let buses: Vec<Bus> = xs
+        .iter()
+        .map(|x| Bus {
+            ty: x.ty,
+            elements: x.beat_elements(),
+        })
+        .collect();
+    let core_name = format!("{}_core", b.m.name);
+    let (core, info) = layer_module(&beat_layer, &core_name, &buses, origin.clone(), timing)?;
+    let operand_bits: Vec<u32> = xs.iter().map(|x| x.beat_bits()).collect();
+    let behaviour = stage::join_stage(&mut b, &operand_bits, fifo_depths, &core_of(&core, &info))?;
+    let depths: Vec<String> = fifo_depths.iter().map(|d| d.to_string()).collect();
+    let kind = format!(
+        "{} (operand FIFOs of {} beats)",
+        if matches!(layer, Layer::Add { .. }) {
+            "Add"
+        } else {
+            "Concat"
         },
-        y,
-    ))
+        depths.join(", ")
+    );
+    let built = Built {
+        module: b.m,
+        core: Some((core, info)),
+        behaviour,
+        kind,
+    };
+    Ok((finish(layer, xs, &y, built, &origin, timing), y))
 }
 
 fn beat_text(t: &Tensor) -> String {
@@ -490,62 +749,133 @@ fn core_of(m: &Module, info: &LayerInfo) -> Core {
     }
 }
 
-/// The top module: the stages chained input to output.
+/// The top module: the stages wired as `model`'s layers. A value read by several stages (or by
+/// a stage and the output) is forked: it moves to all readers at one edge, so each reader sees
+/// it valid only while every other reader is ready.
 fn top_module(
     top: &str,
-    input: &Tensor,
-    output: &Tensor,
+    model: &GoldenModel,
+    values: &[Tensor],
     stages: &[Stage],
     latency: u32,
     ii: u32,
 ) -> Result<Module> {
+    let (input, output) = (&values[0], &values[model.output]);
     let mut b = ModuleBuilder::new(top);
     let clk = b.input("clk", 1);
     let rst = b.input("rst", 1);
     let in_valid = b.input("in_valid", 1);
     let in_data = b.input("in_data", input.beat_bits());
     let out_ready = b.input("out_ready", 1);
-    let readies: Vec<NetId> = stages
+    let port_names: Vec<Vec<String>> = stages
         .iter()
-        .map(|s| b.driven(&format!("{}_in_ready", s.info.name), 1, 0))
+        .zip(&model.operands)
+        .map(|(s, operands)| match s.behaviour {
+            Behaviour::Join { .. } => (0..operands.len()).map(|p| format!("in{p}")).collect(),
+            _ => vec!["in".to_owned()],
+        })
         .collect();
-    let (mut valid, mut data) = (in_valid, in_data);
+    let readies: Vec<Vec<NetId>> = stages
+        .iter()
+        .zip(&port_names)
+        .map(|(s, ports)| {
+            ports
+                .iter()
+                .map(|port| b.driven(&format!("{}_{port}_ready", s.info.name), 1, 0))
+                .collect()
+        })
+        .collect();
+    let (mut valid, mut data) = (vec![in_valid], vec![in_data]);
+    for s in stages {
+        valid.push(b.driven(&format!("{}_valid", s.info.name), 1, 0));
+        data.push(b.driven(&format!("{}_data", s.info.name), s.out_beat_bits, 0));
+    }
+    let mut readers: Vec<Vec<(usize, usize)>> = vec![vec![]; values.len()];
+    for (k, operands) in model.operands.iter().enumerate() {
+        for (p, &v) in operands.iter().enumerate() {
+            readers[v].push((k, p));
+        }
+    }
+    // Per value: the `ready` its producer sees; per stage operand and for the output port: the
+    // `valid` it sees.
+    let mut taken = Vec::with_capacity(values.len());
+    let mut reader_valid: Vec<Vec<Option<NetId>>> =
+        readies.iter().map(|r| vec![None; r.len()]).collect();
+    let mut output_valid = None;
+    for (v, readers) in readers.iter().enumerate() {
+        let mut ready: Vec<NetId> = readers.iter().map(|&(k, p)| readies[k][p]).collect();
+        if v == model.output {
+            ready.push(out_ready);
+        }
+        let producer = if v == 0 {
+            "in"
+        } else {
+            &stages[v - 1].info.name
+        };
+        if ready.len() == 1 {
+            taken.push(ready[0]);
+        } else {
+            let name = format!("{producer}_taken");
+            taken.push(b.wire(&name, 1, false, Expr::And(ready.clone()), 0)?);
+        }
+        let fork_valid = |b: &mut ModuleBuilder, name: String, own: NetId| -> Result<NetId> {
+            if ready.len() == 1 {
+                return Ok(valid[v]);
+            }
+            let mut terms = vec![valid[v]];
+            terms.extend(ready.iter().filter(|&&r| r != own));
+            b.wire(&name, 1, false, Expr::And(terms), 0)
+        };
+        for &(k, p) in readers {
+            let name = format!("{}_{}_valid", stages[k].info.name, port_names[k][p]);
+            reader_valid[k][p] = Some(fork_valid(&mut b, name, readies[k][p])?);
+        }
+        if v == model.output {
+            output_valid = Some(fork_valid(
+                &mut b,
+                format!("{producer}_out_valid"),
+                out_ready,
+            )?);
+        }
+    }
     for (k, s) in stages.iter().enumerate() {
-        let bits = s.out_beat_bits;
-        let v = b.driven(&format!("{}_valid", s.info.name), 1, 0);
-        let d = b.driven(&format!("{}_data", s.info.name), bits, 0);
-        let ready = readies.get(k + 1).copied().unwrap_or(out_ready);
+        let mut connections = vec![("clk".into(), clk), ("rst".into(), rst)];
+        for (p, port) in port_names[k].iter().enumerate() {
+            let v = model.operands[k][p];
+            let valid = reader_valid[k][p].ok_or_else(|| {
+                Error::Internal(format!("operand {p} of '{}' unread", s.info.name))
+            })?;
+            connections.push((format!("{port}_valid"), valid));
+            connections.push((format!("{port}_data"), data[v]));
+        }
+        connections.push(("out_ready".into(), taken[k + 1]));
+        for (port, &ready) in port_names[k].iter().zip(&readies[k]) {
+            connections.push((format!("{port}_ready"), ready));
+        }
+        connections.push(("out_valid".into(), valid[k + 1]));
+        connections.push(("out_data".into(), data[k + 1]));
         b.m.instances.push(Instance {
             module: s.module.name.clone(),
             name: format!("u_{}", s.info.name),
             params: vec![],
-            connections: vec![
-                ("clk".into(), clk),
-                ("rst".into(), rst),
-                ("in_valid".into(), valid),
-                ("in_data".into(), data),
-                ("out_ready".into(), ready),
-                ("in_ready".into(), readies[k]),
-                ("out_valid".into(), v),
-                ("out_data".into(), d),
-            ],
+            connections,
         });
-        valid = v;
-        data = d;
     }
-    let in_ready = b.wire(
-        "in_ready",
+    let output_valid =
+        output_valid.ok_or_else(|| Error::Internal("the output value has no producer".into()))?;
+    let in_ready = b.wire("in_ready", 1, false, Expr::Copy(Operand::Net(taken[0])), 0)?;
+    let out_valid = b.wire(
+        "out_valid",
         1,
         false,
-        Expr::Copy(Operand::Net(readies[0])),
+        Expr::Copy(Operand::Net(output_valid)),
         0,
     )?;
-    let out_valid = b.wire("out_valid", 1, false, Expr::Copy(Operand::Net(valid)), 0)?;
     let out_data = b.wire(
         "out_data",
         output.beat_bits(),
         false,
-        Expr::Copy(Operand::Net(data)),
+        Expr::Copy(Operand::Net(data[model.output])),
         0,
     )?;
     b.output(in_ready);

@@ -1,5 +1,6 @@
-//! The three kinds of stream stage. Each is a module with the ports `clk`, `rst`, `in_valid`,
-//! `in_ready`, `in_data`, `out_valid`, `out_ready`, `out_data` (AXI4-Stream semantics: a beat
+//! The kinds of stream stage. Each is a module with the ports `clk`, `rst`, `in_valid`,
+//! `in_ready`, `in_data` (a join stage: `in<p>_valid`, `in<p>_ready`, `in<p>_data` per operand
+//! `p`), `out_valid`, `out_ready`, `out_data` (AXI4-Stream semantics: a beat
 //! moves at a rising edge where valid and ready are both high; valid and data are held while
 //! ready is low), and its handshake is exactly the [`Behaviour`] the cycle model replays.
 //!
@@ -11,6 +12,9 @@
 //! * **Pad stage**: streams zero pixels around an image through a 2-entry FIFO.
 //! * **Collect stage**: gathers an image's beats into one vector (the stream → parallel
 //!   boundary), reordered by a fixed permutation.
+//! * **Join stage** (Add, Concat): one input FIFO per operand, sized by the caller so that the
+//!   shorter branch of a fork can run ahead; a core stage's pipeline behind them. Its `ready`s
+//!   depend only on its own state, so a fork feeding it forms no combinational loop.
 
 use super::super::builder::ModuleBuilder;
 use super::super::logic::{bits_for, Logic};
@@ -103,6 +107,132 @@ pub fn core_stage(
     core: &Core,
     reuse: usize,
 ) -> Result<Behaviour> {
+    let pipe = core_pipeline(b, p, front, core, reuse)?;
+    b.output(pipe.in_ready);
+    b.output(pipe.out_valid);
+    b.output(pipe.out_data);
+    Ok(pipe.behaviour)
+}
+
+/// A join stage (Add, Concat) over operands of `operand_bits` per beat. Operand `p` has the
+/// ports `in<p>_valid`, `in<p>_ready`, `in<p>_data` and enters a FIFO of `fifo_depths[p]`
+/// beats, ready while it has room or is being consumed from. When every FIFO holds a beat and
+/// the output FIFO has room, their heads (operand 0 in the lowest bits) go to `core` as one
+/// input, as in a core stage at reuse factor 1.
+pub fn join_stage(
+    b: &mut ModuleBuilder,
+    operand_bits: &[u32],
+    fifo_depths: &[usize],
+    core: &Core,
+) -> Result<Behaviour> {
+    let clk = b.input("clk", 1);
+    let rst = b.input("rst", 1);
+    let operands: Vec<(NetId, NetId)> = operand_bits
+        .iter()
+        .enumerate()
+        .map(|(p, &bits)| {
+            (
+                b.input(&format!("in{p}_valid"), 1),
+                b.input(&format!("in{p}_data"), bits),
+            )
+        })
+        .collect();
+    let out_ready = b.input("out_ready", 1);
+    let heads: Vec<(NetId, NetId)> = operand_bits
+        .iter()
+        .enumerate()
+        .map(|(p, &bits)| {
+            (
+                b.driven(&format!("in{p}_head_valid"), 1, 0),
+                b.driven(&format!("in{p}_head"), bits, 0),
+            )
+        })
+        .collect();
+    let mut l = Logic { b };
+    let valids: Vec<NetId> = heads.iter().map(|h| h.0).collect();
+    let all_valid = l.and("heads_valid", &valids);
+    let parts = heads
+        .iter()
+        .rev()
+        .map(|&(_, head)| Part::Bits {
+            net: head,
+            hi: l.b.net(head).width - 1,
+            lo: 0,
+        })
+        .collect();
+    let joined = l.wire("heads", operand_bits.iter().sum(), Expr::Concat(parts));
+    let p = Ports {
+        clk,
+        rst,
+        in_valid: all_valid,
+        in_data: joined,
+        out_ready,
+    };
+    let pipe = core_pipeline(b, &p, &Front::Beat, core, 1)?;
+    let mut l = Logic { b };
+    let mut readies = vec![];
+    for (k, ((&(valid, data), &(head_valid, head)), &depth)) in
+        operands.iter().zip(&heads).zip(fifo_depths).enumerate()
+    {
+        let count = l.reg(&format!("in{k}_count"), bits_for(depth), Some(0));
+        let room = l.cmp(&format!("in{k}_room"), CmpOp::Lt, count, depth as i128);
+        let ready = l.or(&format!("in{k}_ready"), &[room, pipe.accept]);
+        let push = l.and(&format!("in{k}_push"), &[valid, ready]);
+        l.count_up_down(count, push, pipe.accept);
+        l.b.m.instances.push(Instance {
+            module: "rtlgen_fifo".into(),
+            name: format!("u_in{k}_fifo"),
+            params: vec![
+                ("WIDTH".into(), l.b.net(data).width as u64),
+                ("DEPTH".into(), depth as u64),
+            ],
+            connections: vec![
+                ("clk".into(), clk),
+                ("rst".into(), rst),
+                ("push".into(), push),
+                ("push_data".into(), data),
+                ("pop".into(), pipe.accept),
+                ("out_valid".into(), head_valid),
+                ("out_data".into(), head),
+            ],
+        });
+        readies.push(ready);
+    }
+    for ready in readies {
+        b.output(ready);
+    }
+    b.output(pipe.out_valid);
+    b.output(pipe.out_data);
+    match pipe.behaviour {
+        Behaviour::Core { latency, depth, .. } => Ok(Behaviour::Join {
+            fifo_depths: fifo_depths.to_vec(),
+            latency,
+            depth,
+        }),
+        other => Err(crate::diag::Error::Internal(format!(
+            "a core pipeline behaves as {other:?}"
+        ))),
+    }
+}
+
+/// A core pipeline's handshake nets, not yet made ports, and its behaviour.
+struct Pipeline {
+    behaviour: Behaviour,
+    in_ready: NetId,
+    /// High in a cycle whose edge accepts an input beat.
+    accept: NetId,
+    out_valid: NetId,
+    out_data: NetId,
+}
+
+/// The pipeline of a core stage, fed by `p.in_valid`/`p.in_data` (ports or internal nets).
+fn core_pipeline(
+    b: &mut ModuleBuilder,
+    p: &Ports,
+    front: &Front,
+    core: &Core,
+    reuse: usize,
+) -> Result<Pipeline> {
     let (out_valid, out_data) = out_ports(b, core.out_bits);
     // Results reach the FIFO output 2 + core latency cycles after the accepting edge: one for
     // the front's input register, the core's latency, one for the FIFO.
@@ -174,14 +304,17 @@ pub fn core_stage(
         out_data,
     };
     output_fifo(b, p, nets, depth);
-    b.output(in_ready);
-    b.output(out_valid);
-    b.output(out_data);
-    Ok(Behaviour::Core {
-        completes: front.completes(),
-        reuse,
-        latency,
-        depth,
+    Ok(Pipeline {
+        behaviour: Behaviour::Core {
+            completes: front.completes(),
+            reuse,
+            latency,
+            depth,
+        },
+        in_ready,
+        accept,
+        out_valid,
+        out_data,
     })
 }
 
