@@ -50,6 +50,16 @@ pub enum ConvImplementation {
     LineBuffer,
 }
 
+/// hls4ml's softmax variants (layer key `Implementation`); the arithmetic of each is
+/// documented on [`crate::ir::Softmax`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum SoftmaxImplementation {
+    Stable,
+    Latency,
+    Argmax,
+    Legacy,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum IoType {
     Parallel,
@@ -65,6 +75,15 @@ pub struct Settings {
     pub strategy: Option<Strategy>,
     pub multiplier: Option<MultiplierStyle>,
     pub conv_implementation: Option<ConvImplementation>,
+    /// `table_size` / `TableSize`: entries of an activation's lookup tables.
+    pub table_size: Option<u64>,
+    /// `implementation` / `Implementation` of a softmax.
+    pub softmax_implementation: Option<SoftmaxImplementation>,
+    /// `skip` / `Skip`: a softmax configured to be removed.
+    pub skip: Option<bool>,
+    /// Layer keys naming a type, by hls4ml's snake-case name (`table_t` for `TableT`):
+    /// `table_t`, `exp_table_t`, `inv_table_t`, `inv_inp_t`, `inp_norm_t`, `accum_t`.
+    pub types: BTreeMap<String, FixedType>,
 }
 
 /// A parsed configuration.
@@ -132,37 +151,49 @@ const LAYER_USED: &[&str] = &[
     "Strategy",
     "Multiplier",
     "ConvImplementation",
+    "table_size",
+    "TableSize",
+    "Implementation",
+    "implementation",
+    "Skip",
+    "skip",
+];
+/// Layer keys holding a type, in both spellings hls4ml accepts (it snake-cases layer keys).
+const LAYER_TYPE_KEYS: &[(&str, &str)] = &[
+    ("table_t", "TableT"),
+    ("exp_table_t", "ExpTableT"),
+    ("inv_table_t", "InvTableT"),
+    ("inv_inp_t", "InvInpT"),
+    ("inp_norm_t", "InpNormT"),
+    ("accum_t", "AccumT"),
 ];
 const LAYER_IGNORED: &[&str] = &[
     "Trace",
-    "table_size",
-    "TableSize",
     "BramFactor",
     "ParallelizationFactor",
-    "Implementation",
-    "implementation",
     "Compression",
     "TargetCycles",
-    "skip",
     "exp_range",
     "axis",
     "InputShape",
     "ChannelsLastConversion",
     "TransposeOutputs",
-    "accum_t",
     "n_in",
     "n_out",
 ];
 const PREC_USED: &[&str] = &[
-    "default", "weight", "bias", "accum", "result", "maximum", "scale",
+    "default", "weight", "bias", "accum", "result", "maximum", "scale", "param",
 ];
+/// Precision variables hls4ml 1.3.0 accepts and never reads (the layer keys `<var>_t` set those
+/// types); rtlgen ignores them too, so one configuration gives the same numbers in both.
+pub const PREC_IGNORED_BY_HLS4ML: &[&str] =
+    &["table", "exp_table", "inv_table", "inv_inp", "inp_norm"];
 const PREC_IGNORED: &[&str] = &[
     "table",
     "exp_table",
     "inv_table",
     "inv_inp",
     "inp_norm",
-    "param",
     "recurrent_weight",
     "recurrent_bias",
     "slope",
@@ -188,13 +219,14 @@ pub const LAYER_TYPES_USED: &[&str] = &[
     "GlobalPooling1D",
     "GlobalPooling2D",
     "BatchNormalization",
+    "Softmax",
+    "LeakyReLU",
 ];
 const LAYER_TYPES_IGNORED: &[&str] = &[
     "DepthwiseConv1D",
     "DepthwiseConv2D",
     "SeparableConv1D",
     "SeparableConv2D",
-    "Softmax",
     "MaxPooling1D",
     "MaxPooling2D",
     "AveragePooling1D",
@@ -202,7 +234,6 @@ const LAYER_TYPES_IGNORED: &[&str] = &[
     "Merge",
     "Concatenate",
     "Reshape",
-    "LeakyReLU",
     "ELU",
     "PReLU",
     "ThresholdedReLU",
@@ -320,7 +351,16 @@ impl Config {
                         continue;
                     }
                     if let Some(obj) = p.object(entry, &at) {
-                        p.keys(obj, &at, LAYER_USED, LAYER_IGNORED);
+                        let used: Vec<&str> = LAYER_USED
+                            .iter()
+                            .copied()
+                            .chain(
+                                LAYER_TYPE_KEYS
+                                    .iter()
+                                    .flat_map(|&(snake, camel)| [snake, camel]),
+                            )
+                            .collect();
+                        p.keys(obj, &at, &used, LAYER_IGNORED);
                         let s = p.settings(obj, &at, false, &mut None);
                         target.insert(name.clone(), s);
                     }
@@ -388,10 +428,15 @@ impl Config {
         self.ignored
             .iter()
             .map(|(key, places)| {
-                format!(
-                    "configuration key '{key}' is not used by rtlgen yet; ignored at {}",
-                    places.join(", ")
-                )
+                let places = places.join(", ");
+                match key.strip_prefix("Precision.") {
+                    Some(var) if PREC_IGNORED_BY_HLS4ML.contains(&var) => format!(
+                        "configuration key '{key}' is ignored, as hls4ml 1.3.0 ignores it (the layer key '{var}_t' sets that type); at {places}"
+                    ),
+                    _ => format!(
+                        "configuration key '{key}' is not used by rtlgen yet; ignored at {places}"
+                    ),
+                }
             })
             .collect()
     }
@@ -554,6 +599,46 @@ impl Parser {
                 }
             };
         }
+        if let Some((key, v)) = either(obj, "table_size", "TableSize") {
+            match v.as_u64() {
+                Some(n) if n >= 1 => s.table_size = Some(n),
+                _ => self.err(&format!("{at}.{key}"), "a positive integer", describe(v)),
+            }
+        }
+        if let Some((key, v)) = either(obj, "implementation", "Implementation") {
+            s.softmax_implementation = match v.as_str().map(str::to_ascii_lowercase).as_deref() {
+                Some("stable") => Some(SoftmaxImplementation::Stable),
+                Some("latency") => Some(SoftmaxImplementation::Latency),
+                Some("argmax") => Some(SoftmaxImplementation::Argmax),
+                Some("legacy") => Some(SoftmaxImplementation::Legacy),
+                _ => {
+                    self.err(
+                        &format!("{at}.{key}"),
+                        "stable, latency, argmax or legacy",
+                        describe(v),
+                    );
+                    None
+                }
+            };
+        }
+        if let Some((key, v)) = either(obj, "skip", "Skip") {
+            match v.as_bool() {
+                Some(b) => s.skip = Some(b),
+                None => self.err(&format!("{at}.{key}"), "true or false", describe(v)),
+            }
+        }
+        for &(snake, camel) in LAYER_TYPE_KEYS {
+            let Some((key, v)) = either(obj, snake, camel) else {
+                continue;
+            };
+            match self.prec(v, &format!("{at}.{key}")) {
+                Some(Prec::Type(t)) => {
+                    s.types.insert(snake.to_owned(), t);
+                }
+                Some(Prec::Auto) => self.err(&format!("{at}.{key}"), "a fixed-point type", "auto"),
+                None => {}
+            }
+        }
         if let Some(v) = obj.get("ConvImplementation") {
             s.conv_implementation = match v.as_str().map(str::to_ascii_lowercase).as_deref() {
                 Some("encoded") => Some(ConvImplementation::Encoded),
@@ -608,6 +693,18 @@ impl Parser {
             }
         }
     }
+}
+
+/// The value of a key hls4ml accepts in two spellings (it snake-cases layer keys), with the
+/// spelling found; the snake-case one wins when both are given.
+fn either<'v>(
+    obj: &'v serde_json::Map<String, Value>,
+    snake: &'static str,
+    camel: &'static str,
+) -> Option<(&'static str, &'v Value)> {
+    obj.get(snake)
+        .map(|v| (snake, v))
+        .or_else(|| obj.get(camel).map(|v| (camel, v)))
 }
 
 fn describe(v: &Value) -> String {

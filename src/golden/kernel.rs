@@ -1,3 +1,4 @@
+use super::activation::{ClipKernel, LeakyReluKernel, LutKernel, SoftmaxKernel};
 use crate::analysis::accumulation::{bias_in_accum, plan, AccumPlan};
 use crate::diag::{Diagnostic, Error, Result};
 use crate::fixed::{cast, from_f64, quantize, to_f64, CastPlan, FixedType, Quant};
@@ -94,6 +95,21 @@ pub enum Layer {
         blocks: Vec<usize>,
         result: FixedType,
         casts: Vec<CastPlan>,
+    },
+    /// See [`Op::Lut`].
+    Lut(LutKernel),
+    /// See [`crate::ir::Softmax`].
+    Softmax(SoftmaxKernel),
+    /// See [`Op::LeakyRelu`].
+    LeakyRelu(LeakyReluKernel),
+    /// See [`Op::Clip`].
+    Clip(ClipKernel),
+    /// See [`Op::Linear`].
+    Linear {
+        name: String,
+        x_ty: FixedType,
+        result: FixedType,
+        to_result: CastPlan,
     },
 }
 
@@ -284,6 +300,39 @@ impl GoldenModel {
                             .collect::<Result<_>>()?,
                     }
                 }
+                Op::Lut { function, table } => Layer::Lut(LutKernel::new(
+                    &node.name,
+                    *function,
+                    table.expect("verified"),
+                    x_ty,
+                    result,
+                )),
+                Op::Softmax(s) => {
+                    let group = *operand_edges[0].shape.last().expect("non-empty shape");
+                    Layer::Softmax(SoftmaxKernel::new(
+                        &node.name,
+                        s.expect("verified"),
+                        group,
+                        x_ty,
+                        result,
+                    ))
+                }
+                Op::LeakyRelu { alpha, param } => Layer::LeakyRelu(LeakyReluKernel::new(
+                    &node.name,
+                    *alpha,
+                    param.expect("verified"),
+                    x_ty,
+                    result,
+                )),
+                Op::Clip { min, max } => {
+                    Layer::Clip(ClipKernel::new(&node.name, *min, *max, x_ty, result))
+                }
+                Op::Linear => Layer::Linear {
+                    name: node.name.clone(),
+                    x_ty,
+                    result,
+                    to_result: CastPlan::new(x_ty.frac_bits(), &result),
+                },
                 other => {
                     return Err(Error::Internal(format!(
                         "golden model met a {} layer",
@@ -522,6 +571,11 @@ impl Layer {
                     to_result.apply(sum)
                 })
                 .collect(),
+            Layer::Lut(k) => x.iter().map(|&v| k.apply(v)).collect(),
+            Layer::Softmax(k) => x.chunks(k.group).flat_map(|g| k.apply(g)).collect(),
+            Layer::LeakyRelu(k) => x.iter().map(|&v| k.apply(v)).collect(),
+            Layer::Clip(k) => x.iter().map(|&v| k.apply(v)).collect(),
+            Layer::Linear { to_result, .. } => x.iter().map(|&v| to_result.apply(v)).collect(),
             Layer::Concat {
                 outer,
                 blocks,
@@ -550,7 +604,12 @@ impl Layer {
             | Layer::GlobalPool { name, .. }
             | Layer::Transpose { name, .. }
             | Layer::Add { name, .. }
-            | Layer::Concat { name, .. } => name,
+            | Layer::Concat { name, .. }
+            | Layer::Lut(LutKernel { name, .. })
+            | Layer::Softmax(SoftmaxKernel { name, .. })
+            | Layer::LeakyRelu(LeakyReluKernel { name, .. })
+            | Layer::Clip(ClipKernel { name, .. })
+            | Layer::Linear { name, .. } => name,
         }
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! [`reference`] is the literal hls4ml datapath; [`GoldenModel`] runs the same arithmetic with the
 //! cheaper but equal schedules of [`analysis::accumulation`](crate::analysis::accumulation), on
-//! machine integers (`i64` where the analysis bounds every value, `i128` otherwise).
+//! machine integers (`i64` where the analysis bounds every value, `i128` otherwise);
+//! [`activation`] holds the activation layers and their lookup tables.
 
+pub mod activation;
 mod kernel;
 pub mod reference;
 

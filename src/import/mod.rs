@@ -4,6 +4,7 @@
 //! Every problem found is collected; an unsupported op does not stop the walk, so one run lists them
 //! all. One file per op family registers what it handles in [`op_builder`].
 
+mod activation;
 mod attrs;
 mod conv;
 mod dense;
@@ -77,6 +78,11 @@ pub fn import(model: &ModelProto) -> Result<Graph> {
             .node
             .iter()
             .any(|n| SPATIAL_OPS.contains(&n.op_type())),
+        opset: model
+            .opset_import
+            .iter()
+            .find(|op| op.domain().is_empty() || op.domain() == "ai.onnx")
+            .map_or(*OPSETS.end(), |op| op.version()),
     };
     for init in &graph.initializer {
         match tensor_to_array(init) {
@@ -138,6 +144,8 @@ pub(crate) struct Builder {
     diags: Diagnostics,
     /// The model has convolutions or pooling: its rank-2 and rank-3 input is an image.
     spatial: bool,
+    /// The opset of the default domain (the newest supported when the model names none).
+    opset: i64,
 }
 
 /// Ops that make a model's input an image (held channels-last).
@@ -184,20 +192,28 @@ fn op_builder(op_type: &str) -> Option<OpBuilder> {
         "GlobalMaxPool" => pool::global_max_pool,
         "GlobalAveragePool" => pool::global_average_pool,
         "BatchNormalization" => pool::batch_norm,
+        "Sigmoid" => activation::sigmoid,
+        "Tanh" => activation::tanh,
+        "Softmax" => activation::softmax,
+        "LeakyRelu" => activation::leaky_relu,
+        "Clip" => activation::clip,
         _ => return None,
     })
 }
 
 /// Every ONNX op type the importer supports, for error messages.
 pub const SUPPORTED_OPS: &str =
-    "Gemm, MatMul, Add, Concat, Relu, Flatten, Reshape, Identity, Dropout, Constant, Conv, MaxPool, \
-     AveragePool, GlobalMaxPool, GlobalAveragePool, BatchNormalization";
+    "Gemm, MatMul, Add, Concat, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Clip, Flatten, Reshape, \
+     Identity, Dropout, Constant, Conv, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool, \
+     BatchNormalization";
 
 /// One node being imported: its proto, its inputs resolved to values.
 pub(crate) struct NodeCtx<'a> {
     pub node: &'a NodeProto,
     /// Position of the node in the graph, to locate unnamed nodes.
     pub index: usize,
+    /// The model's opset of the default domain.
+    pub opset: i64,
     inputs: Vec<Option<Value>>,
 }
 
@@ -500,6 +516,7 @@ impl Builder {
         let ctx = NodeCtx {
             node,
             index,
+            opset: self.opset,
             inputs,
         };
         let mark_unknown = |b: &mut Builder| {

@@ -4,9 +4,11 @@
 //! Graphs only move forward through [`Phase`]s; [`verify`] checks the invariants of the current
 //! phase and runs after every pass.
 
+mod activation;
 mod op;
 mod verify;
 
+pub use activation::{LutFunction, Softmax, SoftmaxTables, Table, MAX_TABLE_SIZE};
 pub use op::{
     BatchNorm, BatchNormPrecision, Conv, Dense, DensePrecision, DenseSettings, GlobalPool, Op,
     Padding, Pool, PoolKind, PoolPrecision, QuantizedDense, Window,

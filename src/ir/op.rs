@@ -1,3 +1,4 @@
+use super::activation::{LutFunction, Softmax, Table};
 use crate::fixed::FixedType;
 use ndarray::{Array1, Array2};
 
@@ -67,6 +68,32 @@ pub enum Op {
     /// Reorders elements: `y[i] = x[perm[i]]` over the row-major element order (the NHWC → NCHW
     /// reordering before a Flatten of an image). Values and type are unchanged.
     Transpose { perm: Vec<usize> },
+    /// Sigmoid or tanh by table lookup (hls4ml's `nnet::sigmoid`, `nnet::tanh`). With
+    /// N = `table.size` = 2^n entries of `table_t` = `table.ty` and R = 16 (sigmoid) or 8 (tanh):
+    /// ```text
+    /// x_i      = (f32)(R·(i − N/2)/N)
+    /// table[i] = cast(f(x_i) → table_t)   f = (f32)(1.0 / (f64)(1.0f + expf(−x_i)))  or  tanhf(x_i)
+    /// y        = cast(table[clamp(trunc(x·N/R) + N/2, 0, N − 1)] → result)
+    /// ```
+    /// `trunc` rounds toward zero (so the centre bin is twice as wide); `expf`/`tanhf` are the
+    /// platform libm's, as in hls4ml's emulation.
+    Lut {
+        function: LutFunction,
+        table: Option<Table>,
+    },
+    /// A softmax over the last axis; see [`Softmax`] for each variant's arithmetic.
+    Softmax(Option<Softmax>),
+    /// `y = x > 0 ? cast(x → result) : cast(α_q·x → result)`, the product exact, with
+    /// `α_q = from_f64(alpha → param)` (floored into `param` with its modes).
+    LeakyRelu {
+        alpha: f64,
+        param: Option<FixedType>,
+    },
+    /// `y = cast(min(max(x, min), max) → result)`, exact before the cast; an absent bound does
+    /// not clamp. ReLU6 is `Clip(0, 6)`, HardTanh `Clip(−1, 1)`.
+    Clip { min: Option<f64>, max: Option<f64> },
+    /// `y = cast(x → result)`: hls4ml's linear activation.
+    Linear,
 }
 
 /// Sliding-window geometry over a channels-last image `[in_h, in_w, channels]` (1-D: `in_h = 1`,
@@ -235,6 +262,9 @@ impl Op {
             Op::BatchNorm(_) => "BatchNormalization",
             Op::Add => "Merge",
             Op::Concat { .. } => "Concatenate",
+            Op::Lut { .. } | Op::Clip { .. } | Op::Linear => "Activation",
+            Op::Softmax(_) => "Softmax",
+            Op::LeakyRelu { .. } => "LeakyReLU",
         }
     }
 
@@ -316,6 +346,20 @@ impl Op {
             Op::Transpose { .. } => "transpose".into(),
             Op::Add => "add".into(),
             Op::Concat { axis } => format!("concat along axis {axis}"),
+            Op::Lut { function, table } => match table {
+                Some(t) => format!("{} table {} x {}", function.name(), t.size, t.ty),
+                None => function.name().into(),
+            },
+            Op::Softmax(s) => match s {
+                Some(s) => format!("softmax {}", s.name()),
+                None => "softmax".into(),
+            },
+            Op::LeakyRelu { alpha, param } => match param {
+                Some(p) => format!("leaky relu alpha {alpha} in {p}"),
+                None => format!("leaky relu alpha {alpha}"),
+            },
+            Op::Clip { min, max } => format!("clip min {min:?} max {max:?}"),
+            Op::Linear => "linear".into(),
         }
     }
 }

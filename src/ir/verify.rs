@@ -195,6 +195,15 @@ pub fn verify(graph: &Graph) -> Result<()> {
                     return bad(format!("reshape '{name}' remains after canonicalisation"));
                 }
             }
+            (
+                Op::Lut { .. }
+                | Op::Softmax(_)
+                | Op::LeakyRelu { .. }
+                | Op::Clip { .. }
+                | Op::Linear,
+                Some(i),
+                Some(o),
+            ) => super::activation::check(graph.phase, name, &node.op, i, o)?,
             (Op::BiasAdd { bias }, Some(i), Some(o)) => {
                 if bias.len() != i.elements() || i.elements() != o.elements() {
                     return bad(format!("bias add '{name}' does not match its tensor"));

@@ -1,6 +1,8 @@
-//! Applies the configuration: every edge gets its type, every Dense its precisions, and settings
-//! rtlgen cannot honour yet are reported. `auto` follows hls4ml 1.3 (REFERENCE §2.3).
+//! Applies the configuration: every edge gets its type, every Dense its precisions, every
+//! activation its tables, and settings rtlgen cannot honour yet are reported. `auto` follows
+//! hls4ml 1.3 (REFERENCE §2.3); a layer key `accum_t` overrides `Precision: accum`, as in hls4ml.
 
+use super::activation_settings::Lookup;
 use super::{registry::Pass, PassContext};
 use crate::config::{Config, ConvImplementation, IoType, MultiplierStyle, Prec, Strategy};
 use crate::diag::{Diagnostic, Diagnostics, Result};
@@ -38,6 +40,9 @@ fn type_keys(op: &Op) -> &'static [&'static str] {
         Op::BatchNorm(_) => &["BatchNormalization"],
         Op::Add => &["Merge", "Add"],
         Op::Concat { .. } => &["Concatenate"],
+        Op::Lut { .. } | Op::Clip { .. } | Op::Linear => &["Activation"],
+        Op::Softmax(_) => &["Softmax"],
+        Op::LeakyRelu { .. } => &["LeakyReLU"],
         _ => &[],
     }
 }
@@ -78,10 +83,34 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
             (Prec::Type(t), _) => t,
             (Prec::Auto, _) => cfg.model_default(),
         };
+        let accum_key = cfg.setting(&names, types, |s| s.types.get("accum_t").copied());
+        let act = Lookup { cfg, node, types };
         let out_ty = match &node.op {
             Op::Input { .. } => concrete("result"),
             Op::Output { .. } => break,
-            Op::Relu => concrete("result"),
+            Op::Relu | Op::Clip { .. } | Op::Linear => concrete("result"),
+            Op::Lut { .. } => {
+                let lut = act.lut_table(&mut diags);
+                if let Op::Lut { table, .. } = &mut graph.g[n].op {
+                    *table = Some(lut);
+                }
+                concrete("result")
+            }
+            Op::Softmax(_) => {
+                let x = current.expect("the input comes first");
+                let softmax = act.softmax(x, &mut diags);
+                graph.g[n].op = Op::Softmax(Some(softmax));
+                concrete("result")
+            }
+            Op::LeakyRelu { alpha, .. } => {
+                let alpha = *alpha;
+                let p = act.leaky_param(alpha);
+                graph.g[n].op = Op::LeakyRelu {
+                    alpha,
+                    param: Some(p),
+                };
+                concrete("result")
+            }
             Op::Add | Op::Concat { .. } => match lookup("result").0 {
                 Prec::Type(t) => t,
                 Prec::Auto if matches!(node.op, Op::Add) => {
@@ -104,10 +133,10 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
                     Op::GlobalPool(p) => p.kind,
                     _ => unreachable!("matched above"),
                 };
-                let accum = match lookup("accum").0 {
+                let accum = accum_key.unwrap_or_else(|| match lookup("accum").0 {
                     Prec::Type(t) => t,
                     Prec::Auto => pool_accum(x, kind, area),
-                };
+                });
                 let result = match lookup("result").0 {
                     Prec::Type(t) => t,
                     Prec::Auto => x,
@@ -163,7 +192,7 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
                 let p = DensePrecision {
                     weight,
                     bias,
-                    accum: pick("accum"),
+                    accum: accum_key.unwrap_or_else(|| pick("accum")),
                     result: pick("result"),
                 };
                 if x.width + weight.width > MAX_WIDTH || p.accum.width + 1 > MAX_WIDTH {
@@ -375,7 +404,14 @@ fn check_layer_names(
             .iter()
             .find(|(_, _, names)| names.contains(name))
         {
-            notes.push(format!("LayerName.{name} configures '{layer}' ({op}), which changes no values and has no hardware; its settings have no effect"));
+            let what = if op == "Softmax" {
+                "a softmax its Skip: true removes"
+            } else {
+                "which changes no values and has no hardware"
+            };
+            notes.push(format!(
+                "LayerName.{name} configures '{layer}' ({op}), {what}; its settings have no effect"
+            ));
             continue;
         }
         if !valid.contains(name) {

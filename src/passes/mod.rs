@@ -1,6 +1,7 @@
 //! Graph rewrites. Every pass is registered in [`registry`]; [`manager::run`] runs the pipeline and
 //! verifies the graph after each pass.
 
+mod activation_settings;
 mod apply_config;
 mod drop_reshapes;
 mod fuse_batch_norm;
@@ -8,5 +9,6 @@ mod fuse_bias_add;
 pub mod manager;
 mod quantize_parameters;
 pub mod registry;
+mod skip_softmax;
 
 pub use manager::{run, PassContext};

@@ -23,9 +23,11 @@ pub struct Pass {
 ///   `apply-config` (the fused layer's `auto` types see the fused bias).
 /// * `drop-reshapes` before `apply-config`: types are assigned over the final graph of layers.
 /// * `quantize-parameters` after `apply-config`: it needs the weight and bias types.
+/// * `skip-softmax` before `apply-config`: a removed softmax takes no types.
 pub const PIPELINE: &[Pass] = &[
     super::fuse_bias_add::PASS,
     super::fuse_batch_norm::PASS,
+    super::skip_softmax::PASS,
     super::drop_reshapes::PASS,
     super::apply_config::PASS,
     super::quantize_parameters::PASS,

@@ -307,6 +307,21 @@ fn lower(
             let behaviour = stage::core_stage(&mut b, &p, &Front::Beat, &core_of(&core, &info), 1)?;
             (behaviour, Some((core, info)), y, "ReLU".to_owned())
         }
+        Layer::Lut(_)
+        | Layer::Softmax(_)
+        | Layer::LeakyRelu(_)
+        | Layer::Clip(_)
+        | Layer::Linear { .. } => {
+            let (core, info) =
+                core_module(layer, &module, x.ty, x.beat_elements(), &origin, timing)?;
+            let y = Tensor {
+                ty: info.result_type,
+                ..x.clone()
+            };
+            let kind = info.kind.clone();
+            let behaviour = stage::core_stage(&mut b, &p, &Front::Beat, &core_of(&core, &info), 1)?;
+            (behaviour, Some((core, info)), y, kind)
+        }
         Layer::Conv {
             window,
             kernel,
