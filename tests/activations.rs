@@ -44,3 +44,29 @@ fn golden_model_equals_hls4ml_on_every_activation_case() {
         );
     }
 }
+
+/// Generates, lints and co-simulates `x`; asserts zero mismatches and the promised latency.
+fn cosim(c: &rtlgen::driver::Compiled, x: &Array2<f64>) -> (rtlgen::rtl::Design, Array2<f64>) {
+    common::require_tool("verilator");
+    let design = c.design().unwrap();
+    common::assert_lint_clean(&design.files, &design.top);
+    let outcome = rtlgen::sim::cosim::run(c, &design, x.view(), None).unwrap();
+    let summary = outcome.summary();
+    assert_eq!(outcome.received, x.nrows(), "{summary}");
+    assert_eq!(outcome.mismatched_samples, 0, "{summary}");
+    assert_eq!(outcome.latency_measured, Some(design.latency), "{summary}");
+    let values = outcome.rtl_values.clone();
+    outcome.into_result().unwrap();
+    (design, values)
+}
+
+#[test]
+fn peer_cases_in_rtl_equal_hls4ml() {
+    for case in ["act_sigmoid", "act_softmax"] {
+        let (c, x, y) = peer(case);
+        let t = std::time::Instant::now();
+        let (design, rtl) = cosim(&c, &x);
+        eprintln!("{case}: latency {} in {:?}", design.latency, t.elapsed());
+        assert_eq!(rtl, y, "{case}: RTL vs hls4ml");
+    }
+}

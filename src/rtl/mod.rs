@@ -7,6 +7,7 @@
 //! at bits `[i·W + W − 1 : i·W]` (element 0 in the least significant bits) as the raw W-bit
 //! mantissa of the element's fixed-point type.
 
+mod activation;
 mod builder;
 mod cast;
 mod dense;
@@ -18,6 +19,7 @@ mod netlist;
 mod norm;
 mod pool;
 mod relu;
+mod softmax;
 pub mod stream;
 pub mod timing;
 pub mod verilog;
@@ -669,6 +671,40 @@ fn lower_layer(
         Layer::Relu { name, result, .. } => (
             relu::lower(b, xs, result, name)?,
             LayerInfo::elementwise(name, module, "ReLU", n_in, x_ty, *result),
+        ),
+        Layer::Lut(k) => (
+            activation::lower_lut(b, k, xs, timing)?,
+            LayerInfo::elementwise(
+                &k.name,
+                module,
+                &format!("{} ({} x {})", k.function.name(), k.table.size, k.table.ty),
+                n_in,
+                x_ty,
+                k.result,
+            ),
+        ),
+        Layer::Softmax(k) => (
+            softmax::lower(b, k, xs, timing)?,
+            LayerInfo::elementwise(
+                &k.name,
+                module,
+                &format!("Softmax ({}, groups of {})", k.softmax.name(), k.group),
+                n_in,
+                x_ty,
+                k.result,
+            ),
+        ),
+        Layer::LeakyRelu(k) => (
+            activation::lower_leaky_relu(b, k, xs, timing)?,
+            LayerInfo::elementwise(&k.name, module, "LeakyReLU", n_in, x_ty, k.result),
+        ),
+        Layer::Clip(k) => (
+            activation::lower_clip(b, k, xs, timing)?,
+            LayerInfo::elementwise(&k.name, module, "Clip", n_in, x_ty, k.result),
+        ),
+        Layer::Linear { name, result, .. } => (
+            activation::lower_linear(b, xs, result, name, timing)?,
+            LayerInfo::elementwise(name, module, "Linear", n_in, x_ty, *result),
         ),
         Layer::Add { name, result, .. } => (
             merge::lower_add(b, xs, result, name, timing)?,
