@@ -391,6 +391,28 @@ impl GraphBuilder {
         self.push(name, "Flatten", &[input], vec![int_attr("axis", 1)])
     }
 
+    /// A node of type `op` (an activation such as `Sigmoid` or `Softmax`) named `/{name}/{op}`.
+    pub fn op(
+        &mut self,
+        name: &str,
+        op: &str,
+        inputs: &[&str],
+        attrs: Vec<AttributeProto>,
+    ) -> String {
+        self.push(name, op, inputs, attrs)
+    }
+
+    /// A `Constant` node holding the float32 scalar `value` (as torch writes Clip bounds).
+    pub fn constant(&mut self, name: &str, value: f32) -> String {
+        let attr = AttributeProto {
+            name: Some("value".into()),
+            t: Some(tensor(name, &[], std::iter::once(value))),
+            r#type: Some(AttributeType::Tensor as i32),
+            ..Default::default()
+        };
+        self.push(name, "Constant", &[], vec![attr])
+    }
+
     /// `a + b`, element-wise.
     pub fn add(&mut self, name: &str, a: &str, b: &str) -> String {
         self.push(name, "Add", &[a, b], vec![])
