@@ -388,7 +388,7 @@ fn unsupported_model() {
     let (dir, _) = setup();
     let mut m = modelgen::mlp(&[4], &layers(), Style::Torch);
     let g = m.graph.as_mut().unwrap();
-    g.node[1].op_type = Some("Sigmoid".into());
+    g.node[1].op_type = Some("Elu".into());
     g.node[0].op_type = Some("LSTM".into());
     std::fs::write(dir.path().join("odd.onnx"), modelgen::encode(&m)).unwrap();
     let o = rtlgen(dir.path(), &["build", "odd.onnx"]);
@@ -396,7 +396,7 @@ fn unsupported_model() {
     let err = stderr(&o);
     assert!(err.contains("2 problems found"), "{err}");
     assert!(
-        err.contains("/relu1/Relu (Sigmoid)") && err.contains("/fc1/Gemm (LSTM)"),
+        err.contains("/relu1/Relu (Elu)") && err.contains("/fc1/Gemm (LSTM)"),
         "{err}"
     );
     assert_eq!(entries(dir.path()), ["odd.onnx", "tiny.onnx"]);
