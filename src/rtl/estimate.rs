@@ -2,8 +2,8 @@
 //! LUTs (6 on xc7, 4 on ecp5 and ice40), carry cells of c bits (4, 2, 1) and DSP blocks of
 //! A₀ × B₀ (25 × 18 on xc7, 18 × 18 on ecp5, none on ice40), the rules per netlist element are:
 //! * register bits: one flip-flop each, except a product of a DSP-mapped multiplier registered
-//!   as it is, and a ROM word read straight into one (the DSP block's registers hold them); the
-//!   valid pipeline's `DEPTH` flip-flops;
+//!   as it is, a ROM word read straight into one (the DSP block's registers hold them) and the
+//!   word of a ROM in block RAM (its output register); the valid pipeline's `DEPTH` flip-flops;
 //! * W-bit adder or subtractor: W LUTs and ⌈W/c⌉ carry cells, except the first addition of each
 //!   registered DSP product taken whole, which the DSP block's post-adder performs;
 //! * constant multiplier (shift-add): (CSD digits − 1) adders of the product width;
@@ -13,8 +13,8 @@
 //!   no arm): W·⌈n/(k−2)⌉ LUTs; among constants only, a function of the S selector bits:
 //!   W·⌈2^S/2^k⌉ LUTs; 2:1 mux: ⌈W/2⌉ LUTs (W with 4-input LUTs); comparison with a constant:
 //!   ⌈W/(k/2)⌉ LUTs; single-bit logic: 1 LUT;
-//! * ROM of D words × W bits: block RAMs for the bits when D ≥ 512, otherwise LUTs, W·⌈D/2^k⌉,
-//!   as Yosys maps them;
+//! * ROM of D words × W bits (weights, activation tables): block RAMs for the bits when
+//!   D ≥ 512, otherwise LUTs, W·⌈D/2^k⌉, as Yosys maps them;
 //! * nets computing the same expression of equal nets, and registers of equal nets, are counted
 //!   once, as synthesis merges them.
 
@@ -266,7 +266,7 @@ pub fn estimate(m: &Module, family: Family) -> Estimate {
                 let bits = words.len() as u64 * w;
                 e.weight_memory_bits += bits;
                 e.register_bits += w;
-                if !dsp_roms.contains(&NetId(id)) {
+                if depth < 512 && !dsp_roms.contains(&NetId(id)) {
                     e.ffs += w;
                 }
                 if depth >= 512 {
