@@ -336,12 +336,12 @@ LayerName:
     let (design, _) = cosim(&c, &x);
     let kinds: Vec<&str> = design.layers.iter().map(|l| l.kind.as_str()).collect();
     for kind in [
-        "sigmoid (256 x",
-        "tanh (1024 x",
-        "Softmax (stable",
-        "Softmax (latency",
-        "Softmax (argmax",
-        "Softmax (legacy",
+        "Sigmoid",
+        "Tanh",
+        "Softmax stable",
+        "Softmax latency",
+        "Softmax argmax",
+        "Softmax legacy",
         "LeakyReLU",
         "Clip",
         "Linear",

@@ -82,12 +82,13 @@ pub(super) fn top_bits(
 }
 
 /// `entries[index]` of type `ty`, read by a synchronous ROM: the word is in `stage + 1` for an
-/// index of `stage`.
+/// index of `stage`. `what` describes the table beside the ROM's declaration.
 pub(super) fn lookup(
     b: &mut ModuleBuilder,
     index: NetId,
     entries: &[i128],
     ty: &FixedType,
+    what: &str,
     name: &str,
     stage: u32,
 ) -> Result<Signal> {
@@ -98,6 +99,7 @@ pub(super) fn lookup(
         entries.to_vec(),
         stage,
     );
+    b.note(rom, format!("{what}: {} x {ty}", entries.len()));
     let net = if ty.signed {
         b.wire(
             name,
@@ -140,7 +142,16 @@ pub fn lower_lut(
                 &format!("i{i}"),
                 0,
             )?;
-            let word = lookup(b, index, &k.entries, &k.table.ty, &format!("t{i}"), 0)?;
+            let what = format!("{} table of {}", k.function.name(), k.name);
+            let word = lookup(
+                b,
+                index,
+                &k.entries,
+                &k.table.ty,
+                &what,
+                &format!("t{i}"),
+                0,
+            )?;
             let y = lower_cast(b, word, &k.result, &format!("y{i}"), 1)?;
             b.note(
                 y.net,

@@ -677,7 +677,10 @@ fn lower_layer(
             LayerInfo::elementwise(
                 &k.name,
                 module,
-                &format!("{} ({} x {})", k.function.name(), k.table.size, k.table.ty),
+                match k.function {
+                    crate::ir::LutFunction::Sigmoid => "Sigmoid",
+                    crate::ir::LutFunction::Tanh => "Tanh",
+                },
                 n_in,
                 x_ty,
                 k.result,
@@ -688,7 +691,7 @@ fn lower_layer(
             LayerInfo::elementwise(
                 &k.name,
                 module,
-                &format!("Softmax ({}, groups of {})", k.softmax.name(), k.group),
+                &format!("Softmax {}", k.softmax.name()),
                 n_in,
                 x_ty,
                 k.result,

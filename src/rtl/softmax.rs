@@ -187,6 +187,7 @@ fn exp_term(
         index,
         &k.exp,
         &tables.exp.ty,
+        &format!("exp table of {}", k.name),
         &format!("{name}_x"),
         stage,
     )?;
@@ -236,6 +237,7 @@ fn normalise(
         index,
         &k.inv,
         &tables.inv.ty,
+        &format!("inverse table of {}", k.name),
         &format!("{name}_inv"),
         stage,
     )?;
@@ -411,6 +413,7 @@ fn legacy(
                         index,
                         &k.exp,
                         &t,
+                        &format!("legacy exp table of {}", k.name),
                         &format!("{name}_e{i}_{j}"),
                         0,
                     )?)
@@ -470,7 +473,16 @@ fn legacy(
                 &format!("{name}_ii{i}"),
                 stage,
             )?;
-            let word = lookup(b, index, &k.inv, &t, &format!("{name}_inv{i}"), stage)?;
+            let what = format!("legacy inverse table of {}", k.name);
+            let word = lookup(
+                b,
+                index,
+                &k.inv,
+                &t,
+                &what,
+                &format!("{name}_inv{i}"),
+                stage,
+            )?;
             let y = lower_cast(b, word, &k.result, &format!("{name}_y{i}"), stage + 1)?;
             b.note(
                 y.net,
