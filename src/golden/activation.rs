@@ -29,7 +29,7 @@ fn centred_input(i: usize, n: usize, r: f64) -> f32 {
 }
 
 /// The entries of a sigmoid or tanh table (`init_sigmoid_table`, `init_tanh_table`).
-pub fn lut_entries(function: LutFunction, table: &Table) -> Vec<i128> {
+fn lut_entries(function: LutFunction, table: &Table) -> Vec<i128> {
     let r = f64::from(1u32 << function.range_log2());
     (0..table.size)
         .map(|i| {
@@ -45,7 +45,7 @@ pub fn lut_entries(function: LutFunction, table: &Table) -> Vec<i128> {
 
 /// The value of `t` whose top `bits` bits are `i` and whose other bits are zero
 /// (`softmax_real_val_from_idx`), as a mantissa of `t`.
-pub fn top_bits_value(i: usize, t: &FixedType, bits: u32) -> i128 {
+fn top_bits_value(i: usize, t: &FixedType, bits: u32) -> i128 {
     let raw = (i as u128) << (t.width - bits);
     if t.signed && (raw >> (t.width - 1)) & 1 == 1 {
         raw as i128 - (1i128 << t.width)
@@ -64,7 +64,7 @@ pub fn top_bits(m: i128, t: &FixedType, bits: u32) -> usize {
 /// A softmax exp table addressed by `addr` (`init_exp_table`): entry i is
 /// `cast(expf(±(float)top_bits_value(i)) → exp.ty)`, the argument negated for the stable
 /// variant.
-pub fn softmax_exp_entries(exp: &Table, addr: &FixedType, negate: bool) -> Vec<i128> {
+fn softmax_exp_entries(exp: &Table, addr: &FixedType, negate: bool) -> Vec<i128> {
     (0..exp.size)
         .map(|i| {
             let x = to_f64(top_bits_value(i, addr, exp.bits()), addr.frac_bits()) as f32;
@@ -76,7 +76,7 @@ pub fn softmax_exp_entries(exp: &Table, addr: &FixedType, negate: bool) -> Vec<i
 
 /// A softmax inverse table addressed by `addr` (`init_invert_table`): entry i is
 /// `cast(1 / (float)top_bits_value(i) → inv.ty)` in float (1/0 = +∞).
-pub fn softmax_inv_entries(inv: &Table, addr: &FixedType) -> Vec<i128> {
+fn softmax_inv_entries(inv: &Table, addr: &FixedType) -> Vec<i128> {
     (0..inv.size)
         .map(|i| {
             let x = to_f64(top_bits_value(i, addr, inv.bits()), addr.frac_bits()) as f32;
@@ -86,7 +86,7 @@ pub fn softmax_inv_entries(inv: &Table, addr: &FixedType) -> Vec<i128> {
 }
 
 /// The legacy softmax exp table (`init_exp_table_legacy`): `cast(expf(x_i) → ty)` over [−8, 8).
-pub fn legacy_exp_entries(exp: &Table) -> Vec<i128> {
+fn legacy_exp_entries(exp: &Table) -> Vec<i128> {
     (0..exp.size)
         .map(|i| from_float(f64::from(centred_input(i, exp.size, 16.0).exp()), &exp.ty))
         .collect()
@@ -94,7 +94,7 @@ pub fn legacy_exp_entries(exp: &Table) -> Vec<i128> {
 
 /// The legacy softmax inverse table (`init_invert_table_legacy`): `x_i = (float)(64·i/N)`,
 /// entry `cast(1.0 / x_i → ty)` divided in double, 0 for `x_i = 0`.
-pub fn legacy_inv_entries(inv: &Table) -> Vec<i128> {
+fn legacy_inv_entries(inv: &Table) -> Vec<i128> {
     let n = inv.size as f32 as f64;
     (0..inv.size)
         .map(|i| {

@@ -6,7 +6,7 @@
 
 use crate::config::{Config, Prec, SoftmaxImplementation};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::fixed::{FixedType, Overflow, Quant};
+use crate::fixed::{FixedType, Overflow, Quant, MAX_WIDTH};
 use crate::ir::{Node, Softmax, SoftmaxTables, Table, MAX_TABLE_SIZE};
 
 /// hls4ml's default activation table type, `ap_fixed<18,8>` (TRN, WRAP).
@@ -91,6 +91,13 @@ impl Lookup<'_> {
                 Prec::Auto => cfg.model_default(),
             }
         });
+        if accum.width + inv_t.width > MAX_WIDTH {
+            diags.push(self.diag(
+                "precision",
+                format!("accum width + inv_table_t width ≤ {MAX_WIDTH} (their exact product)"),
+                format!("accum {accum}, inv_table_t {inv_t}"),
+            ));
+        }
         let cap = 1u64 << x.width.min(inv_t.width).min(63);
         let size = self.table_size().min(cap);
         let inv = self.table(size, inv_t, diags);
@@ -160,16 +167,25 @@ impl Lookup<'_> {
         }
     }
 
-    /// LeakyReLU's `param` type: `Precision: param` (`auto`: [`constant_type`] of α).
-    pub fn leaky_param(&self, alpha: f64) -> FixedType {
-        match self
+    /// LeakyReLU's `param` type for an input of type `x`: `Precision: param` (`auto`:
+    /// [`constant_type`] of α).
+    pub fn leaky_param(&self, alpha: f64, x: FixedType, diags: &mut Diagnostics) -> FixedType {
+        let param = match self
             .cfg
             .precision("param", &self.node.config_names, self.types)
             .0
         {
             Prec::Type(t) => t,
             Prec::Auto => constant_type(alpha, 8),
+        };
+        if x.width + param.width > MAX_WIDTH {
+            diags.push(self.diag(
+                "precision",
+                format!("input width + param width ≤ {MAX_WIDTH} (their exact product)"),
+                format!("input {x}, param {param}"),
+            ));
         }
+        param
     }
 }
 

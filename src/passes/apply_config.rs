@@ -104,7 +104,8 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
             }
             Op::LeakyRelu { alpha, .. } => {
                 let alpha = *alpha;
-                let p = act.leaky_param(alpha);
+                let x = current.expect("the input comes first");
+                let p = act.leaky_param(alpha, x, &mut diags);
                 graph.g[n].op = Op::LeakyRelu {
                     alpha,
                     param: Some(p),
