@@ -5,8 +5,10 @@
 //! rounding and overflow happen only in [`cast`], which is what an assignment does in C++.
 
 mod cast;
+mod dyadic;
 mod parse;
 mod types;
 
 pub use cast::{cast, from_f64, quantize, to_f64, CastPlan};
+pub use dyadic::Dyadic;
 pub use types::{FixedType, Overflow, Quant, MAX_WIDTH};

@@ -124,6 +124,39 @@ impl FixedType {
         }
     }
 
+    /// The narrowest type with `frac` fraction bits whose mantissas include `lo..=hi` (signed
+    /// iff `lo < 0`; TRN, WRAP); `None` if it would be wider than [`MAX_WIDTH`].
+    pub fn holding(lo: i128, hi: i128, frac: i32) -> Option<Self> {
+        let signed = lo < 0;
+        let bits = |v: i128| {
+            let magnitude = if v < 0 { !v } else { v };
+            128 - magnitude.leading_zeros() + signed as u32
+        };
+        let width = bits(lo).max(bits(hi)).max(1);
+        (width <= MAX_WIDTH).then(|| FixedType::fixed(width, width as i32 - frac, signed))
+    }
+
+    /// The narrowest type holding every one of `values` exactly (TRN, WRAP); `None` for a
+    /// non-finite value or beyond [`MAX_WIDTH`] bits.
+    pub fn exact(values: impl IntoIterator<Item = f64>) -> Option<Self> {
+        let values: Vec<super::Dyadic> = values
+            .into_iter()
+            .map(super::Dyadic::from_f64)
+            .collect::<Option<_>>()?;
+        let frac = values
+            .iter()
+            .filter(|v| !v.is_zero())
+            .map(|v| v.frac_bits())
+            .max()
+            .unwrap_or(0);
+        let mut range = (0, 0);
+        for v in &values {
+            let m = v.mantissa_at(frac)?;
+            range = (range.0.min(m), range.1.max(m));
+        }
+        FixedType::holding(range.0, range.1, frac)
+    }
+
     /// Number of fraction bits F = W − I (may be negative).
     pub const fn frac_bits(&self) -> i32 {
         self.width as i32 - self.int_bits
