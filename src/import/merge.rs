@@ -59,12 +59,12 @@ pub fn add(ctx: &NodeCtx) -> Outcome {
 
 /// `Concat` of computed tensors along `axis` (not the batch axis). Images are held
 /// channels-last, so their axes are renumbered: ONNX `[C, H, W]` is `[H, W, C]` inside
-/// (`[C, L]` is `[1, L, C]`).
+/// (`[C, L]` is `[1, L, C]`). A `Concat` of one tensor is that tensor.
 pub fn concat(ctx: &NodeCtx) -> Outcome {
     let mut diags = ctx.reject_unknown_attrs(&["axis"]);
     let n = ctx.node.input.len();
-    if n < 2 {
-        diags.push(ctx.diag("inputs", "two or more tensors", n.to_string()));
+    if n == 0 {
+        diags.push(ctx.diag("inputs", "one or more tensors", "none"));
         return Err(diags);
     }
     let (shapes, image) = match operands(ctx, n) {
@@ -118,8 +118,13 @@ pub fn concat(ctx: &NodeCtx) -> Outcome {
     }
     let mut shape = shapes[0].clone();
     shape[inside] = shapes.iter().map(|s| s[inside]).sum();
+    let op = if n == 1 {
+        Op::Reshape
+    } else {
+        Op::Concat { axis: inside }
+    };
     Ok(Built::Layers {
-        layers: vec![(Op::Concat { axis: inside }, shape)],
+        layers: vec![(op, shape)],
         image,
     })
 }
