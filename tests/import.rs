@@ -948,18 +948,28 @@ fn unsupported_opsets_are_rejected() {
 
 #[test]
 fn a_node_of_another_domain_is_rejected() {
-    let (mut m, _) = torch_mlp();
-    let relu = graph_mut(&mut m)
-        .node
-        .iter_mut()
-        .find(|n| n.op_type() == "Relu")
-        .unwrap();
-    relu.domain = Some("qonnx.custom_op.general".into());
-    let d = &import_diags(&m)[0];
+    let relu_in = |domain: &str| {
+        let (mut m, _) = torch_mlp();
+        let relu = graph_mut(&mut m)
+            .node
+            .iter_mut()
+            .find(|n| n.op_type() == "Relu")
+            .unwrap();
+        relu.domain = Some(domain.into());
+        import_diags(&m)[0].clone()
+    };
+    let d = relu_in("com.microsoft");
     assert_eq!(
         (d.location.as_str(), d.subject.as_str()),
         ("/relu1/Relu", "domain")
     );
+    // QONNX's domain holds QONNX's ops only (qonnx would not run a Relu there).
+    let d = relu_in("qonnx.custom_op.general");
+    assert_eq!(
+        (d.location.as_str(), d.subject.as_str()),
+        ("/relu1/Relu", "op type")
+    );
+    assert!(d.expected.contains("MultiThreshold"), "{d:?}");
 }
 
 #[test]

@@ -1,4 +1,5 @@
 use super::activation::{ClipKernel, LeakyReluKernel, LutKernel, SoftmaxKernel};
+use super::quantizer::QuantizerKernel;
 use crate::analysis::accumulation::{bias_in_accum, plan, AccumPlan};
 use crate::diag::{Diagnostic, Error, Result};
 use crate::fixed::{cast, from_f64, quantize, to_f64, CastPlan, FixedType, Quant};
@@ -21,15 +22,40 @@ pub struct GoldenModel {
     /// For an image output: `output_order[j]` is the element of the channels-last output that
     /// is element `j` of the ONNX (channels-first) output.
     pub output_order: Option<Vec<usize>>,
+    /// The type of the values the layers read from the input: of the one entry's output.
     pub input_type: FixedType,
     pub output_type: FixedType,
+    /// How the float input becomes the values the layers read: one entry per QONNX quantizer
+    /// reading the model input, and a [`Entry::Cast`] first if any other layer reads it.
+    /// Hardware takes the output of a single entry as its input.
+    pub entries: Vec<Entry>,
     /// The layers in a topological order.
     pub layers: Vec<Layer>,
-    /// The values layer `k` reads, in operand order: value 0 is the model input, value `j + 1`
-    /// the output of layer `j`.
+    /// The values layer `k` reads, in operand order: value `e` is the output of entry `e`,
+    /// value `entries.len() + j` the output of layer `j`.
     pub operands: Vec<Vec<usize>>,
     /// The value that is the model output.
     pub output: usize,
+}
+
+/// A conversion of the float model input into values the layers read.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    /// Each element converted into the input edge's type by [`from_f64`].
+    Cast { ty: FixedType },
+    /// A QONNX quantizer on the float input, evaluated as qonnx does
+    /// ([`QuantizerKernel::run_float`]).
+    Quantizer(QuantizerKernel),
+}
+
+impl Entry {
+    /// The type of the values the entry produces.
+    pub fn ty(&self) -> FixedType {
+        match self {
+            Entry::Cast { ty } => *ty,
+            Entry::Quantizer(k) => k.result,
+        }
+    }
 }
 
 /// One layer, ready to run.
@@ -111,6 +137,8 @@ pub enum Layer {
         result: FixedType,
         to_result: CastPlan,
     },
+    /// See [`Op::Quantizer`].
+    Quantizer(QuantizerKernel),
 }
 
 /// A pooling layer ready to run: the arithmetic of one window is [`PoolKernel::reduce`].
@@ -183,8 +211,35 @@ impl GoldenModel {
             ));
         };
         let ty = |e: &crate::ir::Edge| e.ty.ok_or_else(|| Error::Internal("untyped edge".into()));
-        let input_type = ty(graph.output_edge(graph.input)?)?;
-        let mut value_of = std::collections::BTreeMap::from([(graph.input, 0usize)]);
+        let readers: Vec<petgraph::stable_graph::NodeIndex> = graph
+            .consumers(graph.input)
+            .into_iter()
+            .map(|e| graph.g.edge_endpoints(e).expect("edge exists").1)
+            .collect();
+        let is_quantizer =
+            |n: &petgraph::stable_graph::NodeIndex| matches!(graph.g[*n].op, Op::Quantizer(_));
+        let mut entries = Vec::new();
+        let mut value_of = std::collections::BTreeMap::new();
+        if !readers.iter().all(is_quantizer) {
+            value_of.insert(graph.input, 0usize);
+            entries.push(Entry::Cast {
+                ty: ty(graph.output_edge(graph.input)?)?,
+            });
+        }
+        for &n in order.iter().filter(|n| readers.contains(n)) {
+            let Op::Quantizer(q) = &graph.g[n].op else {
+                continue;
+            };
+            let result = ty(graph.output_edge(n)?)?;
+            value_of.insert(n, entries.len());
+            entries.push(Entry::Quantizer(QuantizerKernel::new(
+                &graph.g[n].name,
+                q,
+                None,
+                result,
+            )?));
+        }
+        let input_type = entries[0].ty();
         let producers = |n,
                          value_of: &std::collections::BTreeMap<_, usize>|
          -> Result<Vec<usize>> {
@@ -202,13 +257,16 @@ impl GoldenModel {
         let mut layers = Vec::new();
         let mut operands = Vec::new();
         for &n in &order[1..order.len() - 1] {
+            if value_of.contains_key(&n) {
+                continue;
+            }
             let node = &graph.g[n];
             let operand_edges: Vec<&crate::ir::Edge> =
                 graph.inputs(n).into_iter().map(|e| &graph.g[e]).collect();
             let x_ty = ty(operand_edges[0])?;
             let result = ty(graph.output_edge(n)?)?;
             operands.push(producers(n, &value_of)?);
-            value_of.insert(n, layers.len() + 1);
+            value_of.insert(n, entries.len() + layers.len());
             layers.push(match &node.op {
                 Op::Relu => Layer::Relu {
                     name: node.name.clone(),
@@ -333,6 +391,9 @@ impl GoldenModel {
                     result,
                     to_result: CastPlan::new(x_ty.frac_bits(), &result),
                 },
+                Op::Quantizer(q) => {
+                    Layer::Quantizer(QuantizerKernel::new(&node.name, q, Some(x_ty), result)?)
+                }
                 other => {
                     return Err(Error::Internal(format!(
                         "golden model met a {} layer",
@@ -368,6 +429,7 @@ impl GoldenModel {
             output_order: output_channels_last.then(|| channels_first(&out_edge.shape)),
             input_type,
             output_type,
+            entries,
             layers,
             operands,
             output,
@@ -378,9 +440,9 @@ impl GoldenModel {
         self.input_shape.iter().product()
     }
 
-    /// Input conversion: each value cast into the input type with its modes. Non-finite values are
+    /// Input conversion: the outputs of every entry one after another (with one entry, the
+    /// hardware input), in the layers' (channels-last) element order. Non-finite values are
     /// user errors naming the sample and element.
-    /// The result is in the layers' (channels-last) element order.
     pub fn quantize_input(&self, sample: usize, x: &[f64]) -> Result<Vec<i128>> {
         let ordered: Vec<f64>;
         let x = match &self.input_order {
@@ -390,22 +452,56 @@ impl GoldenModel {
             }
             None => x,
         };
-        x.iter()
-            .enumerate()
-            .map(|(i, &v)| {
-                if v.is_finite() {
-                    Ok(from_f64(v, &self.input_type))
-                } else {
-                    Err(Error::user(Diagnostic::new(
+        if let Some((i, v)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::user(Diagnostic::new(
+                "input data",
+                None,
+                format!("sample {sample}, element {i}"),
+                "a finite number",
+                v.to_string(),
+            )));
+        }
+        let mut out = Vec::with_capacity(x.len() * self.entries.len());
+        for entry in &self.entries {
+            match entry {
+                Entry::Cast { ty } => out.extend(x.iter().map(|&v| from_f64(v, ty))),
+                Entry::Quantizer(k) => out.extend(k.run_float(x).map_err(|i| {
+                    Error::user(Diagnostic::new(
                         "input data",
-                        None,
+                        Some(k.op.op_type()),
                         format!("sample {sample}, element {i}"),
-                        "a finite number",
-                        v.to_string(),
-                    )))
-                }
+                        format!(
+                            "a value within the input precision, for which '{}' outputs fit {}",
+                            k.name, k.result
+                        ),
+                        x[i].to_string(),
+                    ))
+                })?),
+            }
+        }
+        Ok(out)
+    }
+
+    /// A user error unless hardware can take the input: one entry reads the float input.
+    pub fn check_single_entry(&self) -> Result<()> {
+        if self.entries.len() == 1 {
+            return Ok(());
+        }
+        let names: Vec<&str> = self
+            .entries
+            .iter()
+            .map(|e| match e {
+                Entry::Cast { .. } => "layers",
+                Entry::Quantizer(k) => k.name.as_str(),
             })
-            .collect()
+            .collect();
+        Err(Error::user(Diagnostic::new(
+            "model input",
+            None,
+            "hardware",
+            "the input read by one QONNX quantizer, or by layers only: hardware for several input conversions is not yet supported",
+            format!("read by {}", names.join(", ")),
+        )))
     }
 
     /// Runs one sample of input mantissas; returns output mantissas.
@@ -416,7 +512,10 @@ impl GoldenModel {
                 .iter()
                 .fold(x.to_vec(), |v, layer| layer.run(&[&v]));
         }
-        let mut values = vec![x.to_vec()];
+        let mut values: Vec<Vec<i128>> = x
+            .chunks(x.len() / self.entries.len())
+            .map(<[i128]>::to_vec)
+            .collect();
         for (layer, operands) in self.layers.iter().zip(&self.operands) {
             let inputs: Vec<&[i128]> = operands.iter().map(|&v| values[v].as_slice()).collect();
             let y = layer.run(&inputs);
@@ -427,7 +526,8 @@ impl GoldenModel {
 
     /// Whether each layer reads only the one before it (and the output is the last one's).
     pub fn is_chain(&self) -> bool {
-        self.output == self.layers.len()
+        self.entries.len() == 1
+            && self.output == self.layers.len()
             && self.operands.iter().enumerate().all(|(k, o)| o[..] == [k])
     }
 
@@ -576,6 +676,7 @@ impl Layer {
             Layer::LeakyRelu(k) => x.iter().map(|&v| k.apply(v)).collect(),
             Layer::Clip(k) => x.iter().map(|&v| k.apply(v)).collect(),
             Layer::Linear { to_result, .. } => x.iter().map(|&v| to_result.apply(v)).collect(),
+            Layer::Quantizer(k) => k.run(x),
             Layer::Concat {
                 outer,
                 blocks,
@@ -596,6 +697,7 @@ impl Layer {
     pub fn name(&self) -> &str {
         match self {
             Layer::Dense(d) => &d.name,
+            Layer::Quantizer(k) => &k.name,
             Layer::Pool(PoolKernel { name, .. })
             | Layer::BatchNorm(BatchNormKernel { name, .. })
             | Layer::Relu { name, .. }

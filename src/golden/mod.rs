@@ -7,8 +7,10 @@
 
 pub mod activation;
 mod kernel;
+mod quantizer;
 pub mod reference;
 
 pub use kernel::{
-    finish_pool, reduce_tree, BatchNormKernel, DenseKernel, GoldenModel, Layer, PoolKernel,
+    finish_pool, reduce_tree, BatchNormKernel, DenseKernel, Entry, GoldenModel, Layer, PoolKernel,
 };
+pub use quantizer::QuantizerKernel;

@@ -3,7 +3,7 @@
 
 use super::{spatial, Built, NodeCtx};
 use crate::diag::Diagnostic;
-use crate::ir::{Conv, Dense, Op, Window};
+use crate::ir::{Conv, Dense, Op, ParamTypes, Window};
 use ndarray::{Array1, Array2, ArrayD};
 
 type Outcome = Result<Built, Vec<Diagnostic>>;
@@ -90,6 +90,10 @@ pub fn conv(ctx: &NodeCtx) -> Outcome {
                 precision: None,
                 settings: None,
                 quantized: None,
+                param_types: ParamTypes {
+                    weight: ctx.param_type(1),
+                    bias: ctx.param_type(2),
+                },
             },
             implementation: None,
         }),

@@ -2,7 +2,7 @@
 
 use super::{Built, NodeCtx};
 use crate::diag::Diagnostic;
-use crate::ir::{Dense, Op};
+use crate::ir::{Dense, Op, ParamTypes};
 use ndarray::{Array1, Array2, ArrayD, Axis, Ix2};
 
 type Outcome = Result<Built, Vec<Diagnostic>>;
@@ -35,7 +35,11 @@ pub fn gemm(ctx: &NodeCtx) -> Outcome {
     let c = ctx.constant(2).map_err(|d| diags.push(d)).ok().flatten();
     let weights = b.and_then(|b| matrix(ctx, b, "input B").map_err(|d| diags.push(d)).ok());
     let weights = weights.map(|w| if trans_b == 1 { w.reversed_axes() } else { w } * alpha);
-    finish(ctx, diags, x, weights, c.map(|c| (c, beta)))
+    let param_types = ParamTypes {
+        weight: ctx.param_type(1).filter(|_| alpha == 1.0),
+        bias: ctx.param_type(2).filter(|_| beta == 1.0),
+    };
+    finish(ctx, diags, x, weights, c.map(|c| (c, beta)), param_types)
 }
 
 /// `Y = A·B` with B a constant `[n_in, n_out]`: a Dense without bias (an `Add` may follow).
@@ -44,7 +48,11 @@ pub fn matmul(ctx: &NodeCtx) -> Outcome {
     let x = ctx.activation(0).map_err(|d| diags.push(d)).ok().flatten();
     let b = ctx.constant(1).map_err(|d| diags.push(d)).ok().flatten();
     let weights = b.and_then(|b| matrix(ctx, b, "input B").map_err(|d| diags.push(d)).ok());
-    finish(ctx, diags, x, weights, None)
+    let param_types = ParamTypes {
+        weight: ctx.param_type(1),
+        bias: None,
+    };
+    finish(ctx, diags, x, weights, None, param_types)
 }
 
 /// `Y = X + C` with C constant, broadcast over the activation: becomes a bias, fused into the
@@ -97,6 +105,7 @@ fn finish(
     x: Option<Vec<usize>>,
     weights: Option<Array2<f64>>,
     bias: Option<(&ArrayD<f64>, f64)>,
+    param_types: ParamTypes,
 ) -> Outcome {
     let Some(weights) = weights else {
         return Err(diags);
@@ -132,6 +141,7 @@ fn finish(
             precision: None,
             settings: None,
             quantized: None,
+            param_types,
         }),
         vec![n_out],
     ))

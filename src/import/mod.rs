@@ -11,11 +11,13 @@ mod dense;
 mod merge;
 mod names;
 mod pool;
+mod qonnx;
 mod shape;
 mod spatial;
 mod tensor;
 
 use crate::diag::{Diagnostic, Diagnostics, Error, Result};
+use crate::fixed::FixedType;
 use crate::ir::{Edge, Graph, Node, Op, Phase};
 use crate::onnx_proto::{type_proto, ModelProto, NodeProto};
 use ndarray::ArrayD;
@@ -74,6 +76,12 @@ pub fn import(model: &ModelProto) -> Result<Graph> {
         values: BTreeMap::new(),
         names: names::NameTable::default(),
         diags,
+        param_types: BTreeMap::new(),
+        opsets: model
+            .opset_import
+            .iter()
+            .map(|o| (o.domain().to_owned(), o.version()))
+            .collect(),
         spatial: graph
             .node
             .iter()
@@ -142,6 +150,10 @@ pub(crate) struct Builder {
     values: BTreeMap<String, Value>,
     names: names::NameTable,
     diags: Diagnostics,
+    /// Types of constants that quantizers produced (QONNX weight and bias quantizers).
+    param_types: BTreeMap<String, FixedType>,
+    /// The model's opset imports: domain → version.
+    opsets: BTreeMap<String, i64>,
     /// The model has convolutions or pooling: its rank-2 and rank-3 input is an image.
     spatial: bool,
     /// The opset of the default domain (the newest supported when the model names none).
@@ -167,6 +179,9 @@ pub(crate) enum Built {
     },
     /// The node is a constant (ONNX `Constant`).
     Const(ArrayD<f64>),
+    /// The node quantizes a constant (a QONNX quantizer on a weight or bias): its values, and
+    /// the quantizer's type, which holds each of them exactly.
+    Param { values: ArrayD<f64>, ty: FixedType },
 }
 
 /// Builds one ONNX node, given its activation input (producer, per-sample shape) and access to
@@ -215,6 +230,10 @@ pub(crate) struct NodeCtx<'a> {
     /// The model's opset of the default domain.
     pub opset: i64,
     inputs: Vec<Option<Value>>,
+    /// The type a quantizer gave each constant input, if any.
+    param_types: Vec<Option<FixedType>>,
+    /// The version at which the model imports the node's domain, if it does.
+    pub domain_opset: Option<i64>,
 }
 
 impl Built {
@@ -278,6 +297,11 @@ impl NodeCtx<'_> {
                 "a tensor computed from the model input",
             )),
         }
+    }
+
+    /// The type a QONNX quantizer gave constant input `i`, if one did.
+    pub fn param_type(&self, i: usize) -> Option<FixedType> {
+        self.param_types.get(i).copied().flatten()
     }
 
     /// The number of axes ONNX gives activation input `i` per sample (0 if it is not one).
@@ -518,6 +542,12 @@ impl Builder {
             index,
             opset: self.opset,
             inputs,
+            param_types: node
+                .input
+                .iter()
+                .map(|name| self.param_types.get(name).copied())
+                .collect(),
+            domain_opset: self.opsets.get(node.domain()).copied(),
         };
         let mark_unknown = |b: &mut Builder| {
             for out in &node.output {
@@ -533,18 +563,25 @@ impl Builder {
                 ));
             }
         }
-        if !node.domain().is_empty() && node.domain() != "ai.onnx" {
-            self.diags.push(ctx.diag(
-                "domain",
-                "the default ONNX domain",
-                format!("'{}'", node.domain()),
-            ));
-            return mark_unknown(self);
-        }
-        let Some(builder) = op_builder(op_type) else {
+        let (builder, supported) = match node.domain() {
+            "" | "ai.onnx" => (op_builder(op_type), SUPPORTED_OPS),
+            d if qonnx::DOMAINS.contains(&d) => (qonnx::builder(op_type), qonnx::OPS),
+            d => {
+                self.diags.push(ctx.diag(
+                    "domain",
+                    format!(
+                        "the default ONNX domain or QONNX's ({})",
+                        qonnx::DOMAINS.join(", ")
+                    ),
+                    format!("'{d}'"),
+                ));
+                return mark_unknown(self);
+            }
+        };
+        let Some(builder) = builder else {
             self.diags.push(ctx.diag(
                 "op type",
-                format!("one of {SUPPORTED_OPS}"),
+                format!("one of {supported}"),
                 format!("'{op_type}'"),
             ));
             return mark_unknown(self);
@@ -561,6 +598,12 @@ impl Builder {
             Ok(Built::Const(a)) => {
                 if let Some(out) = node.output.first() {
                     self.values.insert(out.clone(), Value::Const(a));
+                }
+            }
+            Ok(Built::Param { values, ty }) => {
+                if let Some(out) = node.output.first() {
+                    self.values.insert(out.clone(), Value::Const(values));
+                    self.param_types.insert(out.clone(), ty);
                 }
             }
             Ok(Built::Layers { layers, image }) => {

@@ -6,12 +6,13 @@
 
 mod activation;
 mod op;
+pub mod quantizer;
 mod verify;
 
 pub use activation::{LutFunction, Softmax, SoftmaxTables, Table, MAX_TABLE_SIZE};
 pub use op::{
     BatchNorm, BatchNormPrecision, Conv, Dense, DensePrecision, DenseSettings, GlobalPool, Op,
-    Padding, Pool, PoolKind, PoolPrecision, QuantizedDense, Window,
+    Padding, ParamTypes, Pool, PoolKind, PoolPrecision, QuantizedDense, Window,
 };
 pub use verify::verify;
 

@@ -1,4 +1,5 @@
 use super::activation::{LutFunction, Softmax, Table};
+use super::quantizer::Quantizer;
 use crate::fixed::FixedType;
 use ndarray::{Array1, Array2};
 
@@ -7,7 +8,9 @@ use ndarray::{Array1, Array2};
 #[derive(Debug, Clone)]
 pub enum Op {
     /// The graph input. A float sample `x` becomes `from_f64(x, T)` for the output edge's type T:
-    /// quantized with T's rounding mode, then overflow-handled (REFERENCE §1.5).
+    /// quantized with T's rounding mode, then overflow-handled (REFERENCE §1.5). A QONNX
+    /// quantizer reading it converts the float sample itself, as qonnx does
+    /// (`golden::Entry::Quantizer`); T then only bounds the input for a `Trunc` v1.
     /// With `channels_last`, the ONNX image `[C, H, W]` (`[C, L]`) is fed as the channels-last
     /// tensor on the output edge.
     Input {
@@ -94,6 +97,10 @@ pub enum Op {
     Clip { min: Option<f64>, max: Option<f64> },
     /// `y = cast(x → result)`: hls4ml's linear activation.
     Linear,
+    /// A QONNX quantizer (`Quant`, `BipolarQuant`, `Trunc`, `MultiThreshold`): the exact level
+    /// of each element, output as the exact value it stands for (see [`Quantizer`]). The
+    /// output edge's type is [`Quantizer::output_type`] of the input edge's.
+    Quantizer(Quantizer),
 }
 
 /// Sliding-window geometry over a channels-last image `[in_h, in_w, channels]` (1-D: `in_h = 1`,
@@ -213,6 +220,16 @@ pub struct Dense {
     /// Schedule settings, resolved with the precisions.
     pub settings: Option<DenseSettings>,
     pub quantized: Option<QuantizedDense>,
+    /// Types the model itself gives the parameters, used instead of the configuration's.
+    pub param_types: ParamTypes,
+}
+
+/// Parameter types a model fixes itself: those of QONNX quantizers on the weights or the bias,
+/// which hold every parameter value exactly.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ParamTypes {
+    pub weight: Option<FixedType>,
+    pub bias: Option<FixedType>,
 }
 
 /// How a Dense layer is scheduled in hardware. None of it changes the numbers it computes.
@@ -265,6 +282,7 @@ impl Op {
             Op::Lut { .. } | Op::Clip { .. } | Op::Linear => "Activation",
             Op::Softmax(_) => "Softmax",
             Op::LeakyRelu { .. } => "LeakyReLU",
+            Op::Quantizer(q) => q.op_type(),
         }
     }
 
@@ -360,6 +378,7 @@ impl Op {
             },
             Op::Clip { min, max } => format!("clip min {min:?} max {max:?}"),
             Op::Linear => "linear".into(),
+            Op::Quantizer(q) => q.summary(),
         }
     }
 }

@@ -6,11 +6,12 @@
 //! 0, 1, …; the edges to a layer's consumers carry the same tensor; every edge has a non-empty
 //! shape; Dense weights match the sizes of their edges; Relu and Reshape keep the element count;
 //! Add's operands and output have one shape; Concat's agree except along its axis, where the
-//! output is their sum.
+//! output is their sum; a quantizer keeps its shape and has parameters for every element.
 //! `Canonical` and later: no BiasAdd and no Reshape remain.
 //! `Typed` and later: every edge has a type and every Dense its precisions and settings, each type's width is
 //! between 1 and [`MAX_WIDTH`](crate::fixed::MAX_WIDTH); a Dense's output edge type is its result
-//! type; every product and accumulator sum fits an `i128`, and so does an Add's exact sum.
+//! type; every product and accumulator sum fits an `i128`, and so does an Add's exact sum; a
+//! quantizer's output edge has the type it defines for its input edge's.
 //! `Quantized`: every Dense has quantized parameters of the right shape, within their types.
 
 use super::{Edge, Graph, Op, Phase};
@@ -204,6 +205,14 @@ pub fn verify(graph: &Graph) -> Result<()> {
                 Some(i),
                 Some(o),
             ) => super::activation::check(graph.phase, name, &node.op, i, o)?,
+            (Op::Quantizer(q), Some(i), Some(o)) => {
+                if i.shape != o.shape || q.elements() != i.elements() {
+                    return bad(format!("quantizer '{name}' does not match its tensors"));
+                }
+                if graph.phase >= Phase::Typed && i.ty.and_then(|t| q.output_type(t).ok()) != o.ty {
+                    return bad(format!("quantizer '{name}' output type is not its own"));
+                }
+            }
             (Op::BiasAdd { bias }, Some(i), Some(o)) => {
                 if bias.len() != i.elements() || i.elements() != o.elements() {
                     return bad(format!("bias add '{name}' does not match its tensor"));

@@ -1,6 +1,13 @@
 //! Applies the configuration: every edge gets its type, every Dense its precisions, every
 //! activation its tables, and settings rtlgen cannot honour yet are reported. `auto` follows
 //! hls4ml 1.3 (REFERENCE §2.3); a layer key `accum_t` overrides `Precision: accum`, as in hls4ml.
+//!
+//! A model quantized by QONNX quantizers defines its own arithmetic, so it is typed exactly: a
+//! quantizer's output gets [`Quantizer::output_type`](crate::ir::quantizer::Quantizer), a layer's
+//! parameters the types of their quantizers or, without one, the narrowest types holding their
+//! float32 values exactly, and every other precision the configuration does not set (one that
+//! would fall to the model default) is `auto`, which is exact for every layer: lossless Dense
+//! and BatchNorm results, a Relu keeping its input type, hls4ml's exact merge and pooling rules.
 
 use super::activation_settings::Lookup;
 use super::{registry::Pass, PassContext};
@@ -8,7 +15,8 @@ use crate::config::{Config, ConvImplementation, IoType, MultiplierStyle, Prec, S
 use crate::diag::{Diagnostic, Diagnostics, Result};
 use crate::fixed::{FixedType, Overflow, Quant, MAX_WIDTH};
 use crate::ir::{
-    BatchNormPrecision, DensePrecision, DenseSettings, Graph, Op, Phase, PoolKind, PoolPrecision,
+    BatchNormPrecision, DensePrecision, DenseSettings, Graph, Op, ParamTypes, Phase, PoolKind,
+    PoolPrecision,
 };
 use std::collections::BTreeSet;
 
@@ -43,6 +51,12 @@ fn type_keys(op: &Op) -> &'static [&'static str] {
         Op::Lut { .. } | Op::Clip { .. } | Op::Linear => &["Activation"],
         Op::Softmax(_) => &["Softmax"],
         Op::LeakyRelu { .. } => &["LeakyReLU"],
+        Op::Quantizer(q) => match q.op_type() {
+            "Quant" => &["Quant"],
+            "BipolarQuant" => &["BipolarQuant"],
+            "Trunc" => &["Trunc"],
+            _ => &["MultiThreshold"],
+        },
         _ => &[],
     }
 }
@@ -68,6 +82,15 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
             }
         }
     }
+    let exact = graph.g.node_weights().any(|n| {
+        matches!(n.op, Op::Quantizer(_))
+            || n.op
+                .dense()
+                .is_some_and(|d| d.param_types != ParamTypes::default())
+    });
+    if exact && cfg.model.precision.contains_key("default") {
+        ctx.notes.push("Model.Precision.default does not apply to a model quantized by QONNX quantizers: precisions the configuration does not set are exact (auto)".into());
+    }
     for n in graph.order()? {
         let operand_types: Vec<FixedType> = graph
             .inputs(n)
@@ -78,7 +101,10 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
         let node = &graph.g[n];
         let names = node.config_names.clone();
         let types = type_keys(&node.op);
-        let lookup = |var: &str| cfg.precision(var, &names, types);
+        let lookup = |var: &str| match cfg.precision(var, &names, types) {
+            (_, at) if exact && at == "Model.Precision.default" => (Prec::Auto, at),
+            found => found,
+        };
         let concrete = |var: &str| match lookup(var) {
             (Prec::Type(t), _) => t,
             (Prec::Auto, _) => cfg.model_default(),
@@ -88,7 +114,7 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
         let out_ty = match &node.op {
             Op::Input { .. } => concrete("result"),
             Op::Output { .. } => break,
-            Op::Relu | Op::Clip { .. } | Op::Linear => concrete("result"),
+            Op::Clip { .. } | Op::Linear => concrete("result"),
             Op::Lut { .. } => {
                 let lut = act.lut_table(&mut diags);
                 if let Op::Lut { table, .. } = &mut graph.g[n].op {
@@ -111,6 +137,24 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
                     param: Some(p),
                 };
                 concrete("result")
+            }
+            Op::Relu => match lookup("result").0 {
+                Prec::Type(t) => t,
+                Prec::Auto if exact => current.expect("the input comes first"),
+                Prec::Auto => cfg.model_default(),
+            },
+            Op::Quantizer(q) => {
+                let x = current.expect("the input comes first");
+                q.output_type(x).unwrap_or_else(|why| {
+                    diags.push(Diagnostic::new(
+                        &node.name,
+                        Some(node.op.layer_type()),
+                        "output type",
+                        format!("a type of at most {MAX_WIDTH} bits holding every output exactly"),
+                        why,
+                    ));
+                    x
+                })
             }
             Op::Add | Op::Concat { .. } => match lookup("result").0 {
                 Prec::Type(t) => t,
@@ -156,9 +200,15 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
                 }
                 result
             }
-            Op::BatchNorm(_) => {
+            Op::BatchNorm(b) => {
                 let x = current.expect("the input comes first");
-                let (scale, bias) = (concrete("scale"), concrete("bias"));
+                let (scale, bias) = match (lookup("scale").0, lookup("bias").0) {
+                    (Prec::Auto, Prec::Auto) if exact => (
+                        exact_param(node, "scale", b.scale.iter().copied(), &mut diags),
+                        exact_param(node, "bias", b.bias.iter().copied(), &mut diags),
+                    ),
+                    _ => (concrete("scale"), concrete("bias")),
+                };
                 let result = match lookup("result").0 {
                     Prec::Type(t) => t,
                     Prec::Auto => batch_norm_result(x, scale, bias, cfg.maximum),
@@ -177,14 +227,33 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
                 let products = node.op.dense().map_or(0, |d| d.weights.len());
                 let n_in = node.op.dense().map_or(0, |d| d.weights.nrows());
                 let settings = schedule_settings(cfg, &names, types, node, products, &mut diags);
-                let has_bias = node.op.dense().is_some_and(|d| d.has_bias);
+                let d = node.op.dense().expect("a Dense or Conv");
+                let given = d.param_types;
                 // hls4ml gives a layer without bias a 1-bit unsigned bias of zeros.
-                let bias = if has_bias {
-                    concrete("bias")
-                } else {
-                    FixedType::int(1, false)
+                let bias = match (d.has_bias, given.bias, lookup("bias").0) {
+                    (false, _, _) => FixedType::int(1, false),
+                    (true, Some(t), _) => t,
+                    (true, None, Prec::Auto) if exact => {
+                        exact_param(node, "bias", d.bias.iter().copied(), &mut diags)
+                    }
+                    (true, None, _) => concrete("bias"),
                 };
-                let weight = concrete("weight");
+                for (var, fixed) in [("weight", given.weight), ("bias", given.bias)] {
+                    let at = lookup(var).1;
+                    if fixed.is_some() && at.ends_with(&format!(".{var}")) {
+                        ctx.notes.push(format!(
+                            "{at} does not apply to '{}': a QONNX quantizer fixes its {var} type",
+                            node.name
+                        ));
+                    }
+                }
+                let weight = match (given.weight, lookup("weight").0) {
+                    (Some(t), _) => t,
+                    (None, Prec::Auto) if exact => {
+                        exact_param(node, "weight", d.weights.iter().copied(), &mut diags)
+                    }
+                    (None, _) => concrete("weight"),
+                };
                 let lossless = lossless_accum(x, weight, bias, n_in, cfg.maximum);
                 let pick = |var: &str| match lookup(var).0 {
                     Prec::Type(t) => t,
@@ -228,6 +297,26 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
         graph.set_output_type(n, out_ty);
     }
     diags.finish()
+}
+
+/// The narrowest type holding a layer's parameter `values` exactly (float32 values are dyadic,
+/// so there is one unless they span more than [`MAX_WIDTH`] bits: then a diagnostic).
+fn exact_param(
+    node: &crate::ir::Node,
+    what: &str,
+    values: impl IntoIterator<Item = f64>,
+    diags: &mut Diagnostics,
+) -> FixedType {
+    FixedType::exact(values).unwrap_or_else(|| {
+        diags.push(Diagnostic::new(
+            &node.name,
+            Some(node.op.layer_type()),
+            what,
+            format!("values a type of at most {MAX_WIDTH} bits holds exactly"),
+            "values spanning more bits",
+        ));
+        FixedType::fixed(MAX_WIDTH, 1, true)
+    })
 }
 
 /// hls4ml's lossless accumulator for a Dense with `n` inputs (`infer_precision.py`): wide enough

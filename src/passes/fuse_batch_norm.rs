@@ -1,7 +1,8 @@
 //! Fuses a batch normalization into the Dense or Conv before it when hls4ml would
 //! (`bn_fuse.py`, REFERENCE §5.2): the layer's `result` precision is `auto` in the
-//! configuration and the normalization is its only consumer. The fused weights are `scale_j · w_ij` and the bias `scale_j · b_j + bias_j`,
-//! computed in `f32` as hls4ml computes them; the normalization disappears.
+//! configuration, the normalization is its only consumer and no quantizer fixes its weights.
+//! The fused weights are `scale_j · w_ij` and the bias `scale_j · b_j + bias_j`, computed in
+//! `f32` as hls4ml computes them; the normalization disappears.
 
 use super::{registry::Pass, PassContext};
 use crate::config::Prec;
@@ -31,6 +32,13 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
             continue;
         }
         let layer = &graph.g[p];
+        if layer
+            .op
+            .dense()
+            .is_some_and(|d| d.param_types.weight.is_some())
+        {
+            continue;
+        }
         let types: &[&str] = match layer.op.layer_type() {
             "Dense" => &["Dense"],
             "Conv1D" => &["Conv1D"],

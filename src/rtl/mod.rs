@@ -432,6 +432,7 @@ pub fn generate(
     origins: &dyn Fn(&str) -> String,
     timing: &timing::Timing,
 ) -> Result<Design> {
+    model.check_single_entry()?;
     let mut files = Vec::new();
     let mut layers = Vec::new();
     let mut values = vec![Bus {
@@ -737,6 +738,7 @@ fn lower_layer(
                 bn.precision.result,
             ),
         ),
+        Layer::Quantizer(k) => return Err(k.unsupported_in_hardware()),
         other => {
             return Err(crate::diag::Error::Internal(format!(
                 "layer '{}' has no io_parallel lowering",

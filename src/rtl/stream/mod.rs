@@ -86,6 +86,7 @@ pub fn generate(
     origins: &dyn Fn(&str) -> String,
     timing: &Timing,
 ) -> Result<Design> {
+    model.check_single_entry()?;
     let image = model.input_order.is_some();
     let input = Tensor {
         shape: if image {
@@ -363,6 +364,7 @@ fn lower(
             let behaviour = stage::pad_stage(&mut b, &p, *h, *w, *padding);
             (behaviour, None, y, "ZeroPad".to_owned())
         }
+        Layer::Quantizer(k) => return Err(k.unsupported_in_hardware()),
         Layer::Add { .. } | Layer::Concat { .. } => {
             return Err(Error::Internal(format!(
                 "'{name}' is a join, lowered by lower_join"
