@@ -280,6 +280,7 @@ fn finish(ctx: &NodeCtx, x: Operand, q: Quantizer) -> Outcome {
         }),
         Operand::Constant(a) => {
             let fail = |found: String| vec![ctx.diag("output", "exact quantized values", found)];
+            // The input type matters only to Trunc v1, which never reads a constant.
             let ty = q.output_type(FixedType::int(1, false)).map_err(fail)?;
             let mut values = Vec::with_capacity(a.len());
             for (i, &x) in a.iter().enumerate() {

@@ -166,6 +166,9 @@ impl ScaleZero {
         } else {
             (m, s.mantissa().checked_mul(pow(-shift)?)?)
         };
+        if d <= 0 {
+            return None;
+        }
         Some(rounding.ratio(n.checked_add(self.zero().checked_mul(d)?)?, d))
     }
 
