@@ -38,6 +38,19 @@ impl Rounding {
     /// The QONNX spellings, for error messages.
     pub const NAMES: &'static str = "ROUND, HALF_EVEN, FLOOR, CEIL, UP, DOWN, HALF_UP, HALF_DOWN";
 
+    /// The QONNX spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rounding::HalfEven => "ROUND",
+            Rounding::Floor => "FLOOR",
+            Rounding::Ceil => "CEIL",
+            Rounding::Up => "UP",
+            Rounding::Down => "DOWN",
+            Rounding::HalfUp => "HALF_UP",
+            Rounding::HalfDown => "HALF_DOWN",
+        }
+    }
+
     /// Parses a QONNX `rounding_mode`, ignoring case as qonnx does.
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s.to_ascii_uppercase().as_str() {
@@ -382,17 +395,16 @@ impl Quantizer {
 
     /// One line for IR dumps.
     pub fn summary(&self) -> String {
-        let round = |r: Rounding| format!("{r:?}");
         match self {
             Quantizer::Int(q) => format!(
                 "quant {} bits{}{} {}",
                 q.bits,
                 if q.signed { " signed" } else { " unsigned" },
                 if q.narrow { " narrow" } else { "" },
-                round(q.rounding)
+                q.rounding.name()
             ),
             Quantizer::Bipolar(_) => "bipolar quant".into(),
-            Quantizer::Trunc(t) => format!("trunc {:?} {}", t.version, round(t.rounding)),
+            Quantizer::Trunc(t) => format!("trunc {:?} {}", t.version, t.rounding.name()),
             Quantizer::MultiThreshold(t) => format!("multithreshold {} steps", t.steps()),
         }
     }

@@ -51,12 +51,6 @@ fn type_keys(op: &Op) -> &'static [&'static str] {
         Op::Lut { .. } | Op::Clip { .. } | Op::Linear => &["Activation"],
         Op::Softmax(_) => &["Softmax"],
         Op::LeakyRelu { .. } => &["LeakyReLU"],
-        Op::Quantizer(q) => match q.op_type() {
-            "Quant" => &["Quant"],
-            "BipolarQuant" => &["BipolarQuant"],
-            "Trunc" => &["Trunc"],
-            _ => &["MultiThreshold"],
-        },
         _ => &[],
     }
 }
@@ -111,6 +105,14 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
         };
         let accum_key = cfg.setting(&names, types, |s| s.types.get("accum_t").copied());
         let act = Lookup { cfg, node, types };
+        // A parameter's type: configured, or in a QONNX-quantized model exact for its values.
+        let param = |var: &str, values: &mut dyn Iterator<Item = f64>, diags: &mut Diagnostics| {
+            match lookup(var).0 {
+                Prec::Type(t) => t,
+                Prec::Auto if exact => exact_param(node, var, values, diags),
+                Prec::Auto => cfg.model_default(),
+            }
+        };
         let out_ty = match &node.op {
             Op::Input { .. } => concrete("result"),
             Op::Output { .. } => break,
@@ -202,13 +204,8 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
             }
             Op::BatchNorm(b) => {
                 let x = current.expect("the input comes first");
-                let (scale, bias) = match (lookup("scale").0, lookup("bias").0) {
-                    (Prec::Auto, Prec::Auto) if exact => (
-                        exact_param(node, "scale", b.scale.iter().copied(), &mut diags),
-                        exact_param(node, "bias", b.bias.iter().copied(), &mut diags),
-                    ),
-                    _ => (concrete("scale"), concrete("bias")),
-                };
+                let scale = param("scale", &mut b.scale.iter().copied(), &mut diags);
+                let bias = param("bias", &mut b.bias.iter().copied(), &mut diags);
                 let result = match lookup("result").0 {
                     Prec::Type(t) => t,
                     Prec::Auto => batch_norm_result(x, scale, bias, cfg.maximum),
@@ -230,13 +227,10 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
                 let d = node.op.dense().expect("a Dense or Conv");
                 let given = d.param_types;
                 // hls4ml gives a layer without bias a 1-bit unsigned bias of zeros.
-                let bias = match (d.has_bias, given.bias, lookup("bias").0) {
-                    (false, _, _) => FixedType::int(1, false),
-                    (true, Some(t), _) => t,
-                    (true, None, Prec::Auto) if exact => {
-                        exact_param(node, "bias", d.bias.iter().copied(), &mut diags)
-                    }
-                    (true, None, _) => concrete("bias"),
+                let bias = match (d.has_bias, given.bias) {
+                    (false, _) => FixedType::int(1, false),
+                    (true, Some(t)) => t,
+                    (true, None) => param("bias", &mut d.bias.iter().copied(), &mut diags),
                 };
                 for (var, fixed) in [("weight", given.weight), ("bias", given.bias)] {
                     let at = lookup(var).1;
@@ -247,12 +241,9 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
                         ));
                     }
                 }
-                let weight = match (given.weight, lookup("weight").0) {
-                    (Some(t), _) => t,
-                    (None, Prec::Auto) if exact => {
-                        exact_param(node, "weight", d.weights.iter().copied(), &mut diags)
-                    }
-                    (None, _) => concrete("weight"),
+                let weight = match given.weight {
+                    Some(t) => t,
+                    None => param("weight", &mut d.weights.iter().copied(), &mut diags),
                 };
                 let lossless = lossless_accum(x, weight, bias, n_in, cfg.maximum);
                 let pick = |var: &str| match lookup(var).0 {
@@ -304,7 +295,7 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
 fn exact_param(
     node: &crate::ir::Node,
     what: &str,
-    values: impl IntoIterator<Item = f64>,
+    values: &mut dyn Iterator<Item = f64>,
     diags: &mut Diagnostics,
 ) -> FixedType {
     FixedType::exact(values).unwrap_or_else(|| {
