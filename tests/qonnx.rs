@@ -58,17 +58,23 @@ fn config(name: &str) -> Config {
     Config::from_value(&value).expect("a valid configuration")
 }
 
-fn compile(name: &str) -> GoldenModel {
+/// Case `name` through the passes with `cfg`: the graph, its golden model and the notes.
+fn compile_with(name: &str, cfg: &Config) -> (rtlgen::ir::Graph, GoldenModel, Vec<String>) {
     let mut graph = rtlgen::import::load(&case_dir(name).join("model.onnx"))
         .unwrap_or_else(|e| panic!("{name}: import: {e}"));
-    let cfg = config(name);
     let mut ctx = rtlgen::passes::PassContext {
-        config: &cfg,
+        config: cfg,
         notes: vec![],
         dump_after: None,
     };
     rtlgen::passes::run(&mut graph, &mut ctx).unwrap_or_else(|e| panic!("{name}: passes: {e}"));
-    GoldenModel::compile(&graph).unwrap_or_else(|e| panic!("{name}: golden model: {e}"))
+    let golden =
+        GoldenModel::compile(&graph).unwrap_or_else(|e| panic!("{name}: golden model: {e}"));
+    (graph, golden, ctx.notes)
+}
+
+fn compile(name: &str) -> GoldenModel {
+    compile_with(name, &config(name)).1
 }
 
 /// How a case's golden outputs must agree with qonnx's.
@@ -181,6 +187,65 @@ exact_cases!(
 #[test]
 fn brevitas_mlp_w4a4() {
     check_case("brevitas_mlp_w4a4", Agreement::Within(1e-6));
+}
+
+/// The model default does not narrow a quantized model (a note says so); a layer's own
+/// precision does; a quantizer's weight type wins over a configured one (a note says so).
+#[test]
+fn a_quantized_model_is_typed_exactly_unless_configured() {
+    let name = "brevitas_mlp_w4a4_po2";
+    let x = load(name, "X.npy");
+    let want = load(name, "Y.npy");
+    let cfg = Config::from_value(&json!({"Model": {"Precision": "ap_fixed<8,3>"}})).unwrap();
+    let (_, golden, notes) = compile_with(name, &cfg);
+    let got = golden.to_values(&golden.run_batch(x.view()).unwrap());
+    assert_eq!(got.mapv(|v| v as f32 as f64), want);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("Model.Precision.default does not apply")),
+        "{notes:?}"
+    );
+    let cfg = Config::from_value(&json!({"LayerName": {"Gemm_0": {"Precision": {
+        "result": "ap_fixed<8,3,AP_RND,AP_SAT>",
+        "weight": "ap_fixed<8,1>",
+    }}}}))
+    .unwrap();
+    let (graph, _, notes) = compile_with(name, &cfg);
+    let gemm = graph.g.node_weights().find(|n| n.name == "Gemm_0").unwrap();
+    let p = gemm.op.dense().unwrap().precision.unwrap();
+    assert_eq!(p.result.to_string(), "ap_fixed<8,3,AP_RND,AP_SAT>");
+    assert_eq!(
+        p.weight.to_string(),
+        "ap_fixed<4,-1>",
+        "the quantizer's type"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("a QONNX quantizer fixes its weight type")),
+        "{notes:?}"
+    );
+}
+
+/// `Trunc` v1 does not clamp: its output type is sized for inputs within the input precision,
+/// and a float input beyond it is a user error (`trunc_v1` holds x = 100; the default input
+/// precision ap_fixed<16,6> ends at 32).
+#[test]
+fn trunc_v1_on_the_float_input_beyond_the_input_precision_is_a_user_error() {
+    let (_, golden, _) = compile_with("trunc_v1", &Config::default());
+    let x = load("trunc_v1", "X.npy");
+    match golden.run_batch(x.view()) {
+        Err(Error::User(d)) => {
+            assert_eq!(d[0].location, "input data");
+            assert!(
+                d[0].expected.contains("a value within the input precision"),
+                "{d:?}"
+            );
+            assert_eq!(d[0].found, "100");
+        }
+        other => panic!("expected a user error, got {other:?}"),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
