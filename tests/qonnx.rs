@@ -7,8 +7,8 @@
 //! * The exact integer Quant on the cases' grid inputs, where qonnx's float32 is exact too.
 //! * Quant's integer arithmetic against a straightforward f64 formula: edge cases (ties, clamps,
 //!   narrow, 1-bit) and a property test.
-//! * User errors for bad or unsupported QONNX nodes (exit code 2), and hardware refusing the
-//!   quantizers cleanly.
+//! * User errors for bad or unsupported QONNX nodes (exit code 2), and hardware refusing
+//!   several quantizers on the input cleanly.
 
 use ndarray::{Array2, ArrayD, Ix2};
 use ndarray_npy::read_npy;
@@ -677,32 +677,16 @@ fn multithreshold_rows_must_match_the_channels() {
     );
 }
 
-/// The golden model runs; building hardware stops with a user error naming the first
-/// quantizer inside the graph, or the several quantizers that read the input.
+/// The golden model runs; building hardware stops with a user error naming the several
+/// quantizers that read the input.
 #[test]
-fn hardware_refuses_quantizers_cleanly() {
-    let (code, stderr) = build(&decode("brevitas_mlp_w4a4_po2"), &[]);
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(
-        stderr.contains("Quant_4 (Quant), hardware: expected a layer rtlgen can build: QONNX quantizers inside the graph are not yet supported in hardware"),
-        "{stderr}"
-    );
+fn hardware_refuses_several_input_quantizers_cleanly() {
     let (code, stderr) = build(&decode("quant_round"), &[]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("model input, hardware: expected the input read by one QONNX quantizer, or by layers only"),
         "{stderr}"
     );
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("c.yml");
-    std::fs::write(&cfg, "IOType: io_stream\n").unwrap();
-    let c = rtlgen::driver::compile(
-        &case_dir("brevitas_cnn_w4a4").join("model.onnx"),
-        Some(&cfg),
-        None,
-    )
-    .unwrap();
-    assert!(matches!(c.design(), Err(Error::User(_))));
 }
 
 /// `rtlgen predict` on a Brevitas export reproduces qonnx's outputs.

@@ -97,15 +97,27 @@ impl QuantizerKernel {
         Ok(kernel)
     }
 
-    /// The user error of lowering this quantizer to hardware, which is not written yet.
-    pub fn unsupported_in_hardware(&self) -> Error {
-        Error::user(Diagnostic::new(
-            &self.name,
-            Some(self.op.op_type()),
-            "hardware",
-            "a layer rtlgen can build: QONNX quantizers inside the graph are not yet supported in hardware",
-            self.op.op_type(),
-        ))
+    /// The result mantissas of level 0 and of one level more (`offset`, `step`) for element
+    /// `i`: level `q` outputs `offset + q·step`.
+    pub fn offset_step(&self, i: usize) -> (i128, i128) {
+        let set = match &self.op {
+            Quantizer::Int(q) => q.params.index[i],
+            Quantizer::Bipolar(q) => q.scale.index[i],
+            Quantizer::Trunc(t) => t.params.index[i],
+            Quantizer::MultiThreshold(_) => 0,
+        };
+        self.offset_step[set as usize]
+    }
+
+    /// MultiThreshold inside the graph: element `i`'s thresholds as sorted input mantissas
+    /// (`x ≥ θ` ⟺ `m ≥ t`); empty otherwise.
+    pub fn thresholds(&self, i: usize) -> &[i128] {
+        match &self.op {
+            Quantizer::MultiThreshold(q) if !self.thresholds.is_empty() => {
+                &self.thresholds[q.rows.index[i] as usize]
+            }
+            _ => &[],
+        }
     }
 
     /// The level of input mantissa `m` of element `i`.
@@ -115,9 +127,8 @@ impl QuantizerKernel {
             Quantizer::Int(q) => q.level(i, m, f),
             Quantizer::Bipolar(_) => Some(if m >= 0 { 1 } else { -1 }),
             Quantizer::Trunc(t) => t.level(i, m, f),
-            Quantizer::MultiThreshold(q) => {
-                let row = &self.thresholds[q.rows.index[i] as usize];
-                Some(row.partition_point(|&t| t <= m) as i128)
+            Quantizer::MultiThreshold(_) => {
+                Some(self.thresholds(i).partition_point(|&t| t <= m) as i128)
             }
         }
     }
@@ -142,13 +153,7 @@ impl QuantizerKernel {
 
     /// The result mantissa of `level` for element `i`.
     fn output(&self, i: usize, level: i128) -> i128 {
-        let set = match &self.op {
-            Quantizer::Int(q) => q.params.index[i],
-            Quantizer::Bipolar(q) => q.scale.index[i],
-            Quantizer::Trunc(t) => t.params.index[i],
-            Quantizer::MultiThreshold(_) => 0,
-        };
-        let (offset, step) = self.offset_step[set as usize];
+        let (offset, step) = self.offset_step(i);
         offset + level * step
     }
 

@@ -10,20 +10,20 @@ use crate::fixed::{FixedType, Overflow, Quant};
 
 /// A 1-bit value known at generation time or carried by a net.
 #[derive(Clone, Copy)]
-enum Bit {
+pub(super) enum Bit {
     Zero,
     One,
     Net(NetId),
 }
 
-struct Logic<'a> {
-    b: &'a mut ModuleBuilder,
-    name: String,
-    stage: u32,
+pub(super) struct Logic<'a> {
+    pub(super) b: &'a mut ModuleBuilder,
+    pub(super) name: String,
+    pub(super) stage: u32,
 }
 
 impl Logic<'_> {
-    fn and(&mut self, x: Bit, y: Bit) -> Result<Bit> {
+    pub(super) fn and(&mut self, x: Bit, y: Bit) -> Result<Bit> {
         Ok(match (x, y) {
             (Bit::Zero, _) | (_, Bit::Zero) => Bit::Zero,
             (Bit::One, v) | (v, Bit::One) => v,
@@ -36,7 +36,7 @@ impl Logic<'_> {
             )?),
         })
     }
-    fn or(&mut self, x: Bit, y: Bit) -> Result<Bit> {
+    pub(super) fn or(&mut self, x: Bit, y: Bit) -> Result<Bit> {
         Ok(match (x, y) {
             (Bit::One, _) | (_, Bit::One) => Bit::One,
             (Bit::Zero, v) | (v, Bit::Zero) => v,
@@ -49,7 +49,7 @@ impl Logic<'_> {
             )?),
         })
     }
-    fn not(&mut self, x: Bit) -> Result<Bit> {
+    pub(super) fn not(&mut self, x: Bit) -> Result<Bit> {
         Ok(match x {
             Bit::Zero => Bit::One,
             Bit::One => Bit::Zero,

@@ -18,7 +18,9 @@ mod merge;
 mod netlist;
 mod norm;
 mod pool;
+mod quantizer;
 mod relu;
+pub mod requant;
 mod softmax;
 pub mod stream;
 pub mod timing;
@@ -738,7 +740,10 @@ fn lower_layer(
                 bn.precision.result,
             ),
         ),
-        Layer::Quantizer(k) => return Err(k.unsupported_in_hardware()),
+        Layer::Quantizer(k) => (
+            quantizer::lower(b, k, xs, timing)?,
+            LayerInfo::elementwise(&k.name, module, k.op.op_type(), n_in, x_ty, k.result),
+        ),
         other => {
             return Err(crate::diag::Error::Internal(format!(
                 "layer '{}' has no io_parallel lowering",

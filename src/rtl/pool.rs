@@ -51,7 +51,8 @@ fn reduce(
     }
 }
 
-/// `a ≥ b ? a : b` (max) or `cast(a + b → t)` (average) of two signals of type `t`.
+/// `a ≥ b ? a : b` (max, by the top bit of `a − b` one bit wider) or `cast(a + b → t)`
+/// (average) of two signals of type `t`.
 pub fn combine(
     b: &mut ModuleBuilder,
     x: Signal,
@@ -79,7 +80,7 @@ pub fn combine(
             let diff = b.wire(
                 &format!("{name}_diff"),
                 w,
-                true,
+                x.signed,
                 Expr::Sub(Operand::Net(xe.net), Operand::Net(ye.net)),
                 0,
             )?;

@@ -312,7 +312,8 @@ fn lower(
         | Layer::Softmax(_)
         | Layer::LeakyRelu(_)
         | Layer::Clip(_)
-        | Layer::Linear { .. } => {
+        | Layer::Linear { .. }
+        | Layer::Quantizer(_) => {
             let (core, info) =
                 core_module(layer, &module, x.ty, x.beat_elements(), &origin, timing)?;
             let y = Tensor {
@@ -364,7 +365,6 @@ fn lower(
             let behaviour = stage::pad_stage(&mut b, &p, *h, *w, *padding);
             (behaviour, None, y, "ZeroPad".to_owned())
         }
-        Layer::Quantizer(k) => return Err(k.unsupported_in_hardware()),
         Layer::Add { .. } | Layer::Concat { .. } => {
             return Err(Error::Internal(format!(
                 "'{name}' is a join, lowered by lower_join"
