@@ -696,6 +696,27 @@ fn rtl_of_the_non_power_of_two_brevitas_mlp() {
     assert!(worst <= 1e-6, "largest difference from qonnx {worst}");
 }
 
+/// `examples/qonnx_mlp_w4a4.onnx` is the power-of-two Brevitas MLP, whose RTL reproduces qonnx
+/// above, and the README's command builds it with its two quantizer layers.
+#[test]
+fn the_qonnx_example_is_the_power_of_two_brevitas_mlp_and_builds() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/qonnx_mlp_w4a4.onnx");
+    let case = case_dir("brevitas_mlp_w4a4_po2").join("model.onnx");
+    assert_eq!(
+        std::fs::read(&example).unwrap(),
+        std::fs::read(case).unwrap()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("qonnx_mlp");
+    common::cli_build(&example, &["--target", "arty-a7"], &out);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let text = report.to_string();
+    for layer in ["Quant_4", "Quant_5"] {
+        assert!(text.contains(&format!("\"{layer}\"")), "{layer} in {text}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Random power-of-two quantizers
 

@@ -12,6 +12,9 @@
 //!   multiplexer per bit, `n − 1` inputs in all for `n` thresholds, instead of an adder tree);
 //! * the output `base + step·k` (a shift, or a small constant multiplication, and an adder).
 //!
+//! Constant multiplications are shift-add logic in LUTs (`use_dsp = "no"`), as the estimates
+//! count them.
+//!
 //! The steps of an element are placed in pipeline stages by the delay model: each joins the
 //! current stage while the stage fits the clock period.
 
@@ -23,7 +26,6 @@ use super::netlist::*;
 use super::requant::{unsigned_width, Division, Index, Plan};
 use super::timing::Timing;
 use crate::analysis::interval::Interval;
-use crate::config::MultiplierStyle;
 use crate::diag::{Diagnostic, Error, Result};
 use crate::fixed::FixedType;
 use crate::golden::QuantizerKernel;
@@ -131,20 +133,14 @@ impl Element<'_> {
         })
     }
 
-    /// `v · c` at `width` bits (`v` zero-extended), marked for a DSP block when the family's
-    /// `auto` rule picks one.
+    /// `v · c` at `width` bits (`v` zero-extended), a shift-add constant multiplier in LUTs.
     fn multiply(&mut self, name: &str, v: Signal, c: i128, width: u32) -> Result<NetId> {
         let stage = self.place(self.multiply_ns(c, width));
         let wide = self.b.resize(v, width, &format!("{name}_w"), stage)?;
         let net = self
             .b
             .wire(name, width, false, Expr::MulConst(wide.net, c), stage)?;
-        let dsp = self.timing.family.uses_dsp(
-            MultiplierStyle::Auto,
-            v.width,
-            unsigned_width(c.unsigned_abs() as i128),
-        );
-        self.b.attr(net, "use_dsp", if dsp { "yes" } else { "no" });
+        self.b.attr(net, "use_dsp", "no");
         Ok(net)
     }
 
@@ -475,6 +471,17 @@ impl Element<'_> {
         for (j, &t) in thresholds.iter().enumerate() {
             let net = match j.checked_sub(1).filter(|&p| thresholds[p] == t) {
                 Some(p) => compares[p],
+                None if t == 0 && x.signed => {
+                    let sign =
+                        self.slice(&format!("x{name}_neg"), x.net, x.width - 1, x.width - 1)?;
+                    self.b.wire(
+                        &format!("ge{name}_{j}"),
+                        1,
+                        false,
+                        Expr::Not(sign.net),
+                        stage,
+                    )?
+                }
                 None => self.b.wire(
                     &format!("ge{name}_{j}"),
                     1,
@@ -590,13 +597,15 @@ impl Element<'_> {
         } else {
             let stage = self.place(self.multiply_ns(step, w));
             let kw = as_result(self, &format!("k{i}_y"), k.net, k.width, stage)?;
-            self.b.wire(
+            let net = self.b.wire(
                 &format!("k{i}_step"),
                 w,
                 result.signed,
                 Expr::MulConst(kw, step),
                 stage,
-            )?
+            )?;
+            self.b.attr(net, "use_dsp", "no");
+            net
         };
         let net = if plan.base == 0 {
             scaled
