@@ -27,6 +27,7 @@ use rtlgen::diag::Error;
 use rtlgen::driver::Compiled;
 use rtlgen::modelgen::{encode, float_attr, int_attr, string_attr, GraphBuilder};
 use rtlgen::onnx_proto::{tensor_proto::DataType, ModelProto, OperatorSetIdProto, TensorProto};
+use rtlgen::rtl::requant::{self, Index};
 use rtlgen::rtl::timing::Timing;
 use rtlgen::rtl::Design;
 use rtlgen::sim::stream::{self, Traffic};
@@ -266,22 +267,21 @@ struct Case {
     q: Q,
 }
 
-/// `x[n] → qin → each case → Concat`, co-simulated on [`levels`]; every output also equals
-/// [`quant_f64`] of the input quantizer's output.
-fn check_quants(n: usize, cases: &[Case]) -> Design {
+/// `x[n] → qin → each case → Concat`.
+fn quants_model(n: usize, cases: &[Case]) -> ModelProto {
     let mut g = Qonnx::new(&[n], 1);
     let x = g.input();
+    let p = |v: &[f32]| {
+        if v.len() == 1 {
+            scalar(v[0])
+        } else {
+            per_channel(v)
+        }
+    };
     let outs: Vec<String> = cases
         .iter()
         .enumerate()
         .map(|(k, case)| {
-            let p = |v: &[f32]| {
-                if v.len() == 1 {
-                    scalar(v[0])
-                } else {
-                    per_channel(v)
-                }
-            };
             g.quant(
                 &format!("q{k}"),
                 &x,
@@ -293,8 +293,13 @@ fn check_quants(n: usize, cases: &[Case]) -> Design {
         .collect();
     let refs: Vec<&str> = outs.iter().map(String::as_str).collect();
     let y = g.g.concat("cat", &refs, -1);
-    let model = g.finish(&y, &[n * cases.len()]);
-    let (c, _dir) = compile(&model, "{}");
+    g.finish(&y, &[n * cases.len()])
+}
+
+/// [`quants_model`] co-simulated on [`levels`]; every output also equals [`quant_f64`] of the
+/// input quantizer's output.
+fn check_quants(n: usize, cases: &[Case]) -> Design {
+    let (c, _dir) = compile(&quants_model(n, cases), "{}");
     let design = c.design().unwrap();
     let x = levels(n);
     let rtl = cosim(&c, &design, &x);
@@ -383,51 +388,54 @@ fn ranges_one_bit_zero_points_and_per_channel_scales() {
     check_quants(4, &cases);
 }
 
-/// Scales that are not powers of two: the quotient by a constant reciprocal multiplication, the
-/// remainder against half the divisor (0.375 = 3·2^-3 has exact ties on the input grid; float32
-/// 0.3 and 0.0666… have 24-bit odd mantissas); per channel too. At 2 ns the multiplications take
+/// Scales that are not powers of two. With many levels (8 bits) the quotient by a constant
+/// reciprocal multiplication and the remainder against half the divisor; with few, constant
+/// thresholds (cheaper). 3·2^-3 and 3·2^-7 have exact ties on the input grid; float32 0.3 and
+/// 0.0666… have 24-bit odd mantissas; per channel too. At 2 ns the multiplications take
 /// pipeline stages of their own, and the latency the report promises still holds.
 #[test]
 fn non_power_of_two_scales() {
     let cases: Vec<Case> = MODES
         .iter()
-        .map(|&mode| uniform(0.375, 0.0, q(4, true, false, mode)))
+        .flat_map(|&mode| {
+            [
+                uniform(0.375, 0.0, q(4, true, false, mode)),
+                uniform(0.023_437_5, 0.0, q(8, true, false, mode)),
+            ]
+        })
         .chain([
             uniform(0.3, 2.0, q(4, true, true, "ROUND")),
             uniform(0.066_666_67, 0.0, q(4, false, false, "HALF_UP")),
+            uniform(0.018_75, -3.0, q(8, true, true, "HALF_EVEN")),
             Case {
                 scales: vec![0.3, 0.07, 0.25, 1.5],
                 zeros: vec![0.0, 1.0, 0.0, -2.0],
                 q: q(3, true, false, "HALF_DOWN"),
             },
+            Case {
+                scales: vec![0.023_437_5, 0.018_75, 0.046_875, 0.0625],
+                zeros: vec![0.0, 5.0, -1.0, 0.0],
+                q: q(7, false, false, "UP"),
+            },
         ])
         .collect();
-    let mut g = Qonnx::new(&[4], 1);
-    let x = g.input();
-    let outs: Vec<String> = cases
-        .iter()
-        .enumerate()
-        .map(|(k, case)| {
-            let p = |v: &[f32]| {
-                if v.len() == 1 {
-                    scalar(v[0])
-                } else {
-                    per_channel(v)
+    let (c, _dir) = compile(&quants_model(4, &cases), "{}");
+    let (mut reciprocals, mut thresholds) = (0, 0);
+    for layer in &c.golden.layers {
+        if let rtlgen::golden::Layer::Quantizer(k) = layer {
+            for plan in requant::plans(k).unwrap() {
+                match plan.index {
+                    Index::Divide(ds) if ds[0].reciprocal().is_some() => reciprocals += 1,
+                    Index::Count(t) if t.len() > 1 => thresholds += 1,
+                    _ => {}
                 }
-            };
-            g.quant(
-                &format!("q{k}"),
-                &x,
-                p(&case.scales),
-                p(&case.zeros),
-                case.q,
-            )
-        })
-        .collect();
-    let refs: Vec<&str> = outs.iter().map(String::as_str).collect();
-    let y = g.g.concat("cat", &refs, -1);
-    let model = g.finish(&y, &[4 * cases.len()]);
-    let (c, _dir) = compile(&model, "{}");
+            }
+        }
+    }
+    assert!(
+        reciprocals >= 30 && thresholds >= 30,
+        "{reciprocals} {thresholds}"
+    );
     let x = levels(4);
     cosim(&c, &c.design().unwrap(), &x);
     let fast = c.design_for(&Timing::xc7(2.0)).unwrap();

@@ -1,16 +1,20 @@
 //! QONNX quantizers as logic, one chain per element doing exactly the integer steps of its
 //! [`Plan`] ([`super::requant`]):
-//! * a rounding division `k = round(clamp(v·2^a + c, 0, span·D) / D)`: one adder for the
-//!   offset `c`, the clamp as a sign bit and a constant comparison choosing `0` or `span·D`, the
-//!   quotient as the bits above `pow` (for `D = odd·2^pow` with `odd > 1`, then a constant
-//!   reciprocal multiplication whose exactness [`Reciprocal`](crate::analysis::division) proves),
-//!   the remainder as the bits below (or `u − q·D`), and the rounding increment from
-//!   comparisons of the remainder with 0 and `D/2`, the sign of the level and the parity of `q`;
+//! * a rounding division `k = round(clamp(t, 0, span·D) / D)` of `t = v·2^a + offset`, with
+//!   `D = odd·2^pow`: written `t = w + j·D` (`w = v·2^a`, plus the part of the offset below
+//!   `D`, the only wide adder and rarely needed), the clamp is decided by the sign bit or a
+//!   constant comparison of `w` and applied to `k` at the end (a multiplexer of its few bits);
+//!   `q = ⌊w/D⌋ + j` is the bits of `w` above `pow` plus a constant (for `odd > 1`:
+//!   `u = w + j·D` and a constant reciprocal multiplication whose exactness
+//!   [`Reciprocal`](crate::analysis::division) proves), the remainder the bits below (or
+//!   `u − q·D`), and the rounding increment comes from the remainder's top bit and the OR of
+//!   the others (or comparisons with `D/2` and 0), the level's sign and the parity of `q`;
 //! * thresholds `k = #{t : x ≥ t}`: one constant comparison per distinct threshold, a
 //!   thermometer code since the thresholds are sorted, whose count is read by binary search:
 //!   bit `j` of `k` is the comparison at the count the bits above `j` select plus `2^j` (a
 //!   multiplexer per bit, `n − 1` inputs in all for `n` thresholds, instead of an adder tree);
-//! * the output `base + step·k` (a shift, or a small constant multiplication, and an adder).
+//! * the output `base + step·k`: wiring, a table of the values for up to [`TABLE_BITS`] bits
+//!   of `k`, or a shift or constant multiplication and an adder.
 //!
 //! Constant multiplications are shift-add logic in LUTs (`use_dsp = "no"`), as the estimates
 //! count them.
@@ -30,6 +34,9 @@ use crate::diag::{Diagnostic, Error, Result};
 use crate::fixed::FixedType;
 use crate::golden::QuantizerKernel;
 use crate::ir::quantizer::Rounding;
+
+/// Bits of a level index whose output values are a table (one LUT per output bit on xc7).
+const TABLE_BITS: u32 = 6;
 
 /// The quantizer `k` of every element of `xs`. With fewer elements than the quantizer's tensor
 /// (an io_stream beat of one pixel's channels), element `i` of `xs` stands for the tensor's
@@ -551,9 +558,37 @@ impl Element<'_> {
         })
     }
 
-    /// `base + step·k` in `result`.
+    /// `base + step·k` in `result`: wiring for `base = 0` and a positive power-of-two `step`,
+    /// otherwise a table of the values for a `k` of at most [`TABLE_BITS`] bits, otherwise a
+    /// shift or constant multiplication and an adder.
     fn output(&mut self, k: Signal, plan: &Plan, result: &FixedType, i: usize) -> Result<Signal> {
         let w = result.width;
+        let wiring = plan.base == 0 && plan.step > 0 && plan.step.count_ones() == 1;
+        if !wiring && k.width <= TABLE_BITS {
+            let stage = self.place(self.timing.model.lut_level_ns);
+            let value = |v: i128| plan.base + plan.step * v;
+            let top = plan.index.k_max();
+            let arms = (0..=top)
+                .map(|v| (v as u64, Operand::Const(value(v))))
+                .collect();
+            let net = self.b.wire(
+                &format!("y{i}"),
+                w,
+                result.signed,
+                Expr::Case {
+                    sel: k.net,
+                    arms,
+                    default: Operand::Const(value(top)),
+                },
+                stage,
+            )?;
+            return Ok(Signal {
+                net,
+                width: w,
+                signed: result.signed,
+                frac: result.frac_bits(),
+            });
+        }
         let as_result = |e: &mut Self, name: &str, net: NetId, from: u32, stage: u32| {
             let mut parts = vec![];
             if from < w {

@@ -8,11 +8,15 @@
 //!   `d = max(f + e, 0)`, `y = t / D` for the integer `t = m·2^a + z·D` and `D = S·2^d`. The level
 //!   `clamp(round(t/D), lo, hi)` is one [`Division`]; the 1-bit signed case is one threshold,
 //!   `t ≥ 0 ⟺ m ≥ ⌈−z·D / 2^a⌉`.
+//! * Where a division multiplies by constants (`S > 1`) and the level has few values, the
+//!   comparisons of `m` with each level's least input cost fewer LUTs: the plan becomes those
+//!   thresholds ([`Index::Count`]).
 //! * `BipolarQuant`: one threshold, `m ≥ 0`.
 //! * `Trunc`: two divisions, `round_half_even(t/D)` and then the value divided by `2^p` in the
 //!   node's rounding mode (v2: clamped to the output range).
 //! * `MultiThreshold`: the count of thresholds `≤ m`.
 
+use super::dense::csd_digits;
 use crate::analysis::division::Reciprocal;
 use crate::analysis::interval::Interval;
 use crate::diag::{Diagnostic, Error, Result};
@@ -91,6 +95,27 @@ impl Division {
             .flatten()
     }
 
+    /// Whether the hardware can compute it: signals within 120 bits and, for `odd > 1`, a
+    /// reciprocal.
+    fn fits(&self) -> bool {
+        let shifted = self.input.checked_shl(self.shift);
+        self.u_width() < 120
+            && shifted.is_some_and(|s| s.signed_width() < 120)
+            && self.t_range().signed_width() < 120
+            && (self.odd == 1 || self.reciprocal().is_some())
+    }
+
+    /// LUTs of its constant multiplications, the reciprocal and `q·D` (shift-add: CSD digits − 1
+    /// adders of the product's width, as `rtl::estimate` counts them); none for `odd = 1`.
+    fn multiplier_luts(&self) -> u128 {
+        let Some(r) = self.reciprocal() else {
+            return 0;
+        };
+        let pw = (self.u_width() - self.pow + 128 - r.multiplier.leading_zeros()) as u128;
+        let adders = |c: i128| csd_digits(c).saturating_sub(1) as u128;
+        adders(r.multiplier as i128) * pw + adders(self.divisor()) * self.u_width() as u128
+    }
+
     /// `k` for `v`, as the hardware computes it.
     pub fn eval(&self, v: i128) -> i128 {
         let d = self.divisor();
@@ -141,6 +166,14 @@ pub fn increment(rounding: Rounding, f: Flags) -> bool {
 }
 
 impl Index {
+    /// The largest `k`.
+    pub fn k_max(&self) -> i128 {
+        match self {
+            Index::Count(t) => t.len() as i128,
+            Index::Divide(ds) => ds.last().map_or(0, |d| d.span),
+        }
+    }
+
     pub fn eval(&self, x: i128) -> i128 {
         match self {
             Index::Count(t) => t.partition_point(|&t| t <= x) as i128,
@@ -404,8 +437,48 @@ fn plan(k: &QuantizerKernel, x_ty: crate::fixed::FixedType, i: usize) -> Option<
     }
 }
 
+/// The plan as thresholds on `x` when its divisions multiply by constants and comparisons cost
+/// fewer LUTs (few levels): `k ≥ j` ⟺ `x ≥ T_j` for the least input `T_j` whose `k` reaches `j`
+/// (`k` is monotone in `x`), found by binary search; a comparison with a constant costs
+/// `⌈W/3⌉` LUTs for a `W`-bit input.
+fn prefer_thresholds(plan: Plan, x: Interval) -> Plan {
+    let Index::Divide(ds) = &plan.index else {
+        return plan;
+    };
+    let multipliers: u128 = ds.iter().map(Division::multiplier_luts).sum();
+    let span = ds.last().expect("a division plan divides").span;
+    let compare = x.signed_width().div_ceil(3) as u128;
+    if multipliers == 0 || (span as u128).saturating_mul(compare) >= multipliers {
+        return plan;
+    }
+    let k = |x: i128| plan.index.eval(x);
+    let mut always = 0;
+    let mut thresholds = vec![];
+    for j in (1..=span).take_while(|&j| k(x.hi) >= j) {
+        let (mut lo, mut hi) = (x.lo, x.hi);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if k(mid) >= j {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        if lo == x.lo {
+            always += 1;
+        } else {
+            thresholds.push(lo);
+        }
+    }
+    Plan {
+        index: Index::Count(thresholds),
+        base: plan.base + plan.step * always,
+        step: plan.step,
+    }
+}
+
 /// The plan of every element of the quantizer's tensor (it must read a computed tensor). A user
-/// error names the node if some intermediate would leave 127-bit arithmetic.
+/// error names the node if the hardware's integers would exceed 120 bits.
 pub fn plans(k: &QuantizerKernel) -> Result<Vec<Plan>> {
     let x_ty = k.x_ty.ok_or_else(|| {
         Error::Internal(format!(
@@ -417,9 +490,10 @@ pub fn plans(k: &QuantizerKernel) -> Result<Vec<Plan>> {
         .map(|i| {
             plan(k, x_ty, i)
                 .filter(|p| match &p.index {
-                    Index::Divide(ds) => ds.iter().all(|d| d.u_width() < 120),
+                    Index::Divide(ds) => ds.iter().all(Division::fits),
                     Index::Count(_) => true,
                 })
+                .map(|p| prefer_thresholds(p, Interval::of_type(&x_ty)))
                 .ok_or_else(|| {
                     Error::user(Diagnostic::new(
                         &k.name,
@@ -463,13 +537,13 @@ mod tests {
     fn assert_exhaustive(op: Quantizer, x_ty: FixedType) {
         let result = op.output_type(x_ty).unwrap();
         let k = QuantizerKernel::new("q", &op, Some(x_ty), result).unwrap();
-        let plan = &plans(&k).unwrap()[0];
+        let chosen = &plans(&k).unwrap()[0];
+        let arithmetic = &plan(&k, x_ty, 0).unwrap();
         for m in x_ty.min_mantissa()..=x_ty.max_mantissa() {
-            assert_eq!(
-                plan.eval(m),
-                k.run(&[m])[0],
-                "x = {m} of {x_ty}, {op:?}, {plan:?}"
-            );
+            let want = k.run(&[m])[0];
+            for p in [chosen, arithmetic] {
+                assert_eq!(p.eval(m), want, "x = {m} of {x_ty}, {op:?}, {p:?}");
+            }
         }
     }
 
@@ -594,7 +668,8 @@ mod tests {
     }
 
     /// The non-power-of-two scale of the Brevitas MLP's activations on its 35-bit input: the
-    /// quotient by reciprocal at the ends of the range and around every level's boundaries.
+    /// quotient by reciprocal at the ends of the range and around every level's boundaries, and
+    /// the 15 thresholds chosen instead (cheaper than the multiplications).
     #[test]
     fn brevitas_activation_scale_on_a_wide_input() {
         let x_ty = FixedType::fixed(35, 5, true);
@@ -602,9 +677,14 @@ mod tests {
             let op = int_quant(0.066_666_67, 0.0, 4, (false, false), r);
             let result = op.output_type(x_ty).unwrap();
             let k = QuantizerKernel::new("q", &op, Some(x_ty), result).unwrap();
-            let plan = &plans(&k).unwrap()[0];
-            let Index::Divide(ds) = &plan.index else {
-                panic!("{plan:?}")
+            let chosen = &plans(&k).unwrap()[0];
+            assert!(
+                matches!(&chosen.index, Index::Count(t) if t.len() == 15),
+                "{chosen:?}"
+            );
+            let arithmetic = &plan(&k, x_ty, 0).unwrap();
+            let Index::Divide(ds) = &arithmetic.index else {
+                panic!("{arithmetic:?}")
             };
             assert_eq!((ds[0].shift, ds[0].offset, ds[0].pow), (0, 0, 3), "t = x");
             assert!(ds[0].reciprocal().is_some());
@@ -617,7 +697,9 @@ mod tests {
                 }
             }
             for m in xs {
-                assert_eq!(plan.eval(m), k.run(&[m])[0], "x = {m}, {r:?}");
+                let want = k.run(&[m])[0];
+                assert_eq!(arithmetic.eval(m), want, "x = {m}, {r:?}");
+                assert_eq!(chosen.eval(m), want, "x = {m}, {r:?}");
             }
         }
     }
