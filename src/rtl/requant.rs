@@ -192,9 +192,15 @@ impl Plan {
     pub fn describe(&self) -> String {
         let k = match &self.index {
             Index::Count(t) if t.is_empty() => return format!("constant {}", self.base),
-            Index::Count(t) => format!(
+            Index::Count(t) if t.len() <= 16 => format!(
                 "k = #{{t in [{}] : x >= t}}",
                 t.iter().map(i128::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            Index::Count(t) => format!(
+                "k = #{{t : x >= t}} over {} thresholds from {} to {}",
+                t.len(),
+                t[0],
+                t[t.len() - 1]
             ),
             Index::Divide(ds) => ds
                 .iter()
