@@ -21,6 +21,7 @@ mod pool;
 mod relu;
 mod softmax;
 pub mod stream;
+mod thresholds;
 pub mod timing;
 pub mod verilog;
 
@@ -739,6 +740,15 @@ fn lower_layer(
             ),
         ),
         Layer::Quantizer(k) => return Err(k.unsupported_in_hardware()),
+        Layer::Thresholds {
+            name,
+            steps,
+            result,
+            ..
+        } => (
+            thresholds::lower(b, xs, steps, result, name, timing)?,
+            LayerInfo::elementwise(name, module, "Thresholds", n_in, x_ty, *result),
+        ),
         other => {
             return Err(crate::diag::Error::Internal(format!(
                 "layer '{}' has no io_parallel lowering",
