@@ -27,6 +27,39 @@ pub struct Compiled {
 
 /// Imports, configures and lowers a model. `dump_after` names a pass whose output IR is written to stderr.
 pub fn compile(model: &Path, config: Option<&Path>, dump_after: Option<&str>) -> Result<Compiled> {
+    compile_skipping(model, config, dump_after, &[])
+}
+
+/// [`compile`] without the optional passes named in `skip` (a required one is a user error).
+pub fn compile_skipping(
+    model: &Path,
+    config: Option<&Path>,
+    dump_after: Option<&str>,
+    skip: &[&str],
+) -> Result<Compiled> {
+    for name in skip {
+        match passes::registry::find(name) {
+            Ok(pass) if !pass.required => {}
+            Ok(_) => {
+                return Err(Error::user(Diagnostic::new(
+                    "skipped passes",
+                    None,
+                    "pass",
+                    "an optional pass",
+                    format!("'{name}', which correctness needs"),
+                )))
+            }
+            Err(why) => {
+                return Err(Error::user(Diagnostic::new(
+                    "skipped passes",
+                    None,
+                    "pass",
+                    why,
+                    name.to_string(),
+                )))
+            }
+        }
+    }
     if let Some(name) = dump_after {
         passes::registry::find(name).map_err(|why| {
             Error::user(Diagnostic::new("--dump-ir-after", None, "pass", why, name))
@@ -52,6 +85,7 @@ pub fn compile(model: &Path, config: Option<&Path>, dump_after: Option<&str>) ->
         config: &config,
         notes: vec![],
         dump_after: dump_after.map(|n| (n, &mut sink as &mut dyn FnMut(&str))),
+        skip,
     };
     passes::run(&mut graph, &mut ctx)?;
     let mut notes = config.ignored_summary();

@@ -128,6 +128,7 @@ fn lower_with(model: &ModelProto, cfg: &Config) -> (Graph, GoldenModel) {
         config: cfg,
         notes: vec![],
         dump_after: None,
+        skip: &[],
     };
     rtlgen::passes::run(&mut graph, &mut ctx).unwrap_or_else(|e| panic!("passes failed: {e}"));
     let golden = GoldenModel::compile(&graph).expect("golden model");
@@ -199,6 +200,7 @@ fn pipeline_diags(m: &ModelProto) -> Vec<Diagnostic> {
             config: &cfg,
             notes: vec![],
             dump_after: None,
+            skip: &[],
         };
         rtlgen::passes::run(&mut g, &mut ctx).map(|_| g)
     }))

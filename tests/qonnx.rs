@@ -66,6 +66,7 @@ fn compile_with(name: &str, cfg: &Config) -> (rtlgen::ir::Graph, GoldenModel, Ve
         config: cfg,
         notes: vec![],
         dump_after: None,
+        skip: &[],
     };
     rtlgen::passes::run(&mut graph, &mut ctx).unwrap_or_else(|e| panic!("{name}: passes: {e}"));
     let golden =

@@ -3,6 +3,8 @@ use super::quantizer::QuantizerKernel;
 use crate::analysis::accumulation::{bias_in_accum, plan, AccumPlan};
 use crate::diag::{Diagnostic, Error, Result};
 use crate::fixed::{cast, from_f64, quantize, to_f64, CastPlan, FixedType, Quant};
+use crate::ir::quantizer::PerElement;
+use crate::ir::thresholds::Steps;
 use crate::ir::{
     BatchNormPrecision, DensePrecision, DenseSettings, Graph, Op, Padding, Phase, PoolKind,
     PoolPrecision, Window,
@@ -139,6 +141,13 @@ pub enum Layer {
     },
     /// See [`Op::Quantizer`].
     Quantizer(QuantizerKernel),
+    /// See [`Op::Thresholds`].
+    Thresholds {
+        name: String,
+        steps: PerElement<Steps>,
+        x_ty: FixedType,
+        result: FixedType,
+    },
 }
 
 /// A pooling layer ready to run: the arithmetic of one window is [`PoolKernel::reduce`].
@@ -394,6 +403,12 @@ impl GoldenModel {
                 Op::Quantizer(q) => {
                     Layer::Quantizer(QuantizerKernel::new(&node.name, q, Some(x_ty), result)?)
                 }
+                Op::Thresholds(t) => Layer::Thresholds {
+                    name: node.name.clone(),
+                    steps: t.steps.clone(),
+                    x_ty,
+                    result,
+                },
                 other => {
                     return Err(Error::Internal(format!(
                         "golden model met a {} layer",
@@ -677,6 +692,11 @@ impl Layer {
             Layer::Clip(k) => x.iter().map(|&v| k.apply(v)).collect(),
             Layer::Linear { to_result, .. } => x.iter().map(|&v| to_result.apply(v)).collect(),
             Layer::Quantizer(k) => k.run(x),
+            Layer::Thresholds { steps, .. } => x
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| steps.get(i).apply(v))
+                .collect(),
             Layer::Concat {
                 outer,
                 blocks,
@@ -698,6 +718,7 @@ impl Layer {
         match self {
             Layer::Dense(d) => &d.name,
             Layer::Quantizer(k) => &k.name,
+            Layer::Thresholds { name, .. } => name,
             Layer::Pool(PoolKernel { name, .. })
             | Layer::BatchNorm(BatchNormKernel { name, .. })
             | Layer::Relu { name, .. }

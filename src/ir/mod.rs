@@ -7,6 +7,7 @@
 mod activation;
 mod op;
 pub mod quantizer;
+pub mod thresholds;
 mod verify;
 
 pub use activation::{LutFunction, Softmax, SoftmaxTables, Table, MAX_TABLE_SIZE};

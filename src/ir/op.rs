@@ -1,5 +1,6 @@
 use super::activation::{LutFunction, Softmax, Table};
 use super::quantizer::Quantizer;
+use super::thresholds::Thresholds;
 use crate::fixed::FixedType;
 use ndarray::{Array1, Array2};
 
@@ -101,6 +102,11 @@ pub enum Op {
     /// of each element, output as the exact value it stands for (see [`Quantizer`]). The
     /// output edge's type is [`Quantizer::output_type`] of the input edge's.
     Quantizer(Quantizer),
+    /// Comparisons with constant thresholds: element `i`'s output mantissa is
+    /// `steps(i).apply(x_i)` on the input mantissa (see [`Thresholds`]). Exactly the chain of
+    /// elementwise layers (BatchNorm, a bias, casts, quantizers) it replaced, checked on every
+    /// input mantissa when it was built.
+    Thresholds(Thresholds),
 }
 
 /// Sliding-window geometry over a channels-last image `[in_h, in_w, channels]` (1-D: `in_h = 1`,
@@ -283,6 +289,7 @@ impl Op {
             Op::Softmax(_) => "Softmax",
             Op::LeakyRelu { .. } => "LeakyReLU",
             Op::Quantizer(q) => q.op_type(),
+            Op::Thresholds(_) => "Thresholds",
         }
     }
 
@@ -379,6 +386,11 @@ impl Op {
             Op::Clip { min, max } => format!("clip min {min:?} max {max:?}"),
             Op::Linear => "linear".into(),
             Op::Quantizer(q) => q.summary(),
+            Op::Thresholds(t) => format!(
+                "thresholds (at most {} per element) for {}",
+                t.most_thresholds(),
+                t.fused.join(" + ")
+            ),
         }
     }
 }

@@ -213,6 +213,28 @@ pub fn verify(graph: &Graph) -> Result<()> {
                     return bad(format!("quantizer '{name}' output type is not its own"));
                 }
             }
+            (Op::Thresholds(t), Some(i), Some(o)) => {
+                let (Some(x), Some(y)) = (i.ty, o.ty) else {
+                    return bad(format!("thresholds '{name}' on untyped tensors"));
+                };
+                let steps = &t.steps;
+                let fits = |m: &i128, lo: i128, hi: i128| (lo..=hi).contains(m);
+                if i.shape != o.shape
+                    || steps.len() != i.elements()
+                    || steps.index.iter().any(|&k| k as usize >= steps.sets.len())
+                    || !steps.sets.iter().all(|s| {
+                        s.is_well_formed()
+                            && s.outputs
+                                .iter()
+                                .all(|m| fits(m, y.min_mantissa(), y.max_mantissa()))
+                            && s.thresholds
+                                .iter()
+                                .all(|m| fits(m, x.min_mantissa() + 1, x.max_mantissa()))
+                    })
+                {
+                    return bad(format!("thresholds '{name}' do not match their tensors"));
+                }
+            }
             (Op::BiasAdd { bias }, Some(i), Some(o)) => {
                 if bias.len() != i.elements() || i.elements() != o.elements() {
                     return bad(format!("bias add '{name}' does not match its tensor"));

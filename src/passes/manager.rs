@@ -13,12 +13,17 @@ pub struct PassContext<'a> {
     pub notes: Vec<String>,
     /// Called with the IR text after the named pass (`--dump-ir-after`).
     pub dump_after: Option<(&'a str, IrSink<'a>)>,
+    /// Optional passes not to run.
+    pub skip: &'a [&'a str],
 }
 
 /// Runs the whole pipeline, verifying the graph before the first pass and after every pass.
 pub fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
     verify(graph).map_err(|e| rename(e, "import"))?;
     for pass in PIPELINE {
+        if !pass.required && ctx.skip.contains(&pass.name) {
+            continue;
+        }
         (pass.run)(graph, ctx)?;
         graph.phase = pass.produces;
         verify(graph).map_err(|e| rename(e, pass.name))?;

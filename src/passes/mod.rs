@@ -6,6 +6,7 @@ mod apply_config;
 mod drop_reshapes;
 mod fuse_batch_norm;
 mod fuse_bias_add;
+mod fuse_thresholds;
 pub mod manager;
 mod quantize_parameters;
 pub mod registry;

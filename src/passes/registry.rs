@@ -24,6 +24,8 @@ pub struct Pass {
 /// * `drop-reshapes` before `apply-config`: types are assigned over the final graph of layers.
 /// * `quantize-parameters` after `apply-config`: it needs the weight and bias types.
 /// * `skip-softmax` before `apply-config`: a removed softmax takes no types.
+/// * `fuse-thresholds` last: it evaluates the layers it fuses with the golden model, which needs
+///   quantized parameters.
 pub const PIPELINE: &[Pass] = &[
     super::fuse_bias_add::PASS,
     super::fuse_batch_norm::PASS,
@@ -31,6 +33,7 @@ pub const PIPELINE: &[Pass] = &[
     super::drop_reshapes::PASS,
     super::apply_config::PASS,
     super::quantize_parameters::PASS,
+    super::fuse_thresholds::PASS,
 ];
 
 /// Looks a pass up by name; the error lists the valid names.

@@ -23,6 +23,7 @@ mod relu;
 pub mod requant;
 mod softmax;
 pub mod stream;
+mod thresholds;
 pub mod timing;
 pub mod verilog;
 
@@ -743,6 +744,15 @@ fn lower_layer(
         Layer::Quantizer(k) => (
             quantizer::lower(b, k, xs, timing)?,
             LayerInfo::elementwise(&k.name, module, k.op.op_type(), n_in, x_ty, k.result),
+        ),
+        Layer::Thresholds {
+            name,
+            steps,
+            result,
+            ..
+        } => (
+            thresholds::lower(b, xs, steps, result, name, timing)?,
+            LayerInfo::elementwise(name, module, "Thresholds", n_in, x_ty, *result),
         ),
         other => {
             return Err(crate::diag::Error::Internal(format!(

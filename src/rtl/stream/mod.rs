@@ -313,7 +313,16 @@ fn lower(
         | Layer::LeakyRelu(_)
         | Layer::Clip(_)
         | Layer::Linear { .. }
-        | Layer::Quantizer(_) => {
+        | Layer::Quantizer(_)
+        | Layer::Thresholds { .. } => {
+            if let Layer::Thresholds { steps, .. } = layer {
+                let beat = x.beat_elements();
+                if (0..steps.len()).any(|i| steps.index[i] != steps.index[i % beat]) {
+                    return Err(Error::Internal(format!(
+                        "'{name}' has thresholds that differ between pixels of a channel"
+                    )));
+                }
+            }
             let (core, info) =
                 core_module(layer, &module, x.ty, x.beat_elements(), &origin, timing)?;
             let y = Tensor {
