@@ -451,7 +451,10 @@ fn random_conv_case(seed: u64) {
     } else {
         "LineBuffer"
     };
-    let reuse = rng.random_range(1..=3);
+    // A reuse factor beyond the layer's weight count is a user error.
+    let reuse = rng
+        .random_range(1..=3)
+        .min(c * f * k.iter().product::<usize>());
     let cfg = format!(
         "IOType: io_stream\nModel:\n  Precision: \"ap_fixed<{width},{int}>\"\n  ConvImplementation: {implementation}\nLayerName:\n  conv1:\n    ReuseFactor: {reuse}\n    Precision:\n      accum: \"{accum}\"\n"
     );
