@@ -6,9 +6,8 @@
 
 mod common;
 
-use common::{assert_lint_clean, data, require_tool};
+use common::{assert_lint_clean, data, peer_rows, require_tool};
 use ndarray::{Array1, Array2, ArrayD, IxDyn};
-use ndarray_npy::read_npy;
 use rand::{Rng, SeedableRng};
 use rtlgen::artifacts::stimulus;
 use rtlgen::driver::{compile, Compiled};
@@ -207,11 +206,8 @@ fn hls4ml_stream_skip_cases_match_in_rtl() {
     for case in ["skip_cnn_add", "skip_cnn_add_auto", "skip_cnn_concat"] {
         let dir = data(&format!("hls4ml/{case}"));
         let c = compile(&dir.join("model.onnx"), Some(&dir.join("config.yml")), None).unwrap();
-        let x: ArrayD<f64> = read_npy(dir.join("X.npy")).unwrap();
-        let y: ArrayD<f64> = read_npy(dir.join("Y.npy")).unwrap();
-        let (n, x_len, y_len) = (x.shape()[0], x.len(), y.len());
-        let x = x.into_shape_with_order((n, x_len / n)).unwrap();
-        let y = y.into_shape_with_order((n, y_len / n)).unwrap();
+        let (x, y) = peer_rows(&dir);
+        let n = x.nrows();
         let inputs: Vec<Vec<i128>> = (0..n)
             .map(|s| c.golden.quantize_input(s, &x.row(s).to_vec()).unwrap())
             .collect();

@@ -7,9 +7,8 @@
 
 mod common;
 
-use common::{assert_lint_clean, cli_build, data, require_tool};
-use ndarray::{Array1, ArrayD, IxDyn};
-use ndarray_npy::read_npy;
+use common::{assert_lint_clean, cli_build, data, peer_rows, require_tool};
+use ndarray::{Array1, IxDyn};
 use rtlgen::artifacts::stimulus;
 use rtlgen::driver::{compile, Compiled};
 use rtlgen::modelgen::{cnn, encode, uniform, AutoPad, CnnLayer};
@@ -293,11 +292,8 @@ fn cnn_cases_match_hls4ml_and_their_rtl_matches_the_golden_model() {
     ] {
         let dir = data(&format!("hls4ml/{case}"));
         let c = compile(&dir.join("model.onnx"), Some(&dir.join("config.yml")), None).unwrap();
-        let x: ArrayD<f64> = read_npy(dir.join("X.npy")).unwrap();
-        let y: ArrayD<f64> = read_npy(dir.join("Y.npy")).unwrap();
-        let (n, x_len, y_len) = (x.shape()[0], x.len(), y.len());
-        let x = x.into_shape_with_order((n, x_len / n)).unwrap();
-        let y = y.into_shape_with_order((n, y_len / n)).unwrap();
+        let (x, y) = peer_rows(&dir);
+        let n = x.nrows();
         let got = c.golden.to_values(&c.golden.run_batch(x.view()).unwrap());
         assert_eq!(got, y, "{case}: golden model vs hls4ml");
         if case == "cnn_bn" || case == "cnn1d" {

@@ -25,6 +25,16 @@ pub fn data(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// A peer case's `X.npy` and `Y.npy` in `dir`, one sample per row.
+pub fn peer_rows(dir: &Path) -> (ndarray::Array2<f64>, ndarray::Array2<f64>) {
+    let rows = |file: &str| {
+        let a: ndarray::ArrayD<f64> = ndarray_npy::read_npy(dir.join(file)).unwrap();
+        let (n, len) = (a.shape()[0], a.len());
+        a.into_shape_with_order((n, len / n)).unwrap()
+    };
+    (rows("X.npy"), rows("Y.npy"))
+}
+
 /// Runs `verilator --lint-only -Wall` on a design's files and asserts it prints nothing.
 pub fn assert_lint_clean(files: &[(String, String)], top: &str) {
     require_tool("verilator");
