@@ -493,6 +493,64 @@ def case_binary_mlp():
     return export_brevitas(m, (1, 16)), X, brevitas_out(m, X)
 
 
+def case_binary_cnn():
+    import torch
+    import brevitas.nn as qnn
+    from brevitas.quant import (Int8WeightPerTensorFixedPoint, SignedBinaryActPerTensorConst,
+                                SignedBinaryWeightPerTensorConst)
+
+    torch.manual_seed(0)
+    BW = dict(weight_quant=SignedBinaryWeightPerTensorConst, weight_scaling_const=1.0, bias=False)
+    BA = dict(act_quant=SignedBinaryActPerTensorConst, return_quant_tensor=True)
+    # ternary: 2-bit signed narrow -> codes {-1, 0, +1} times a power-of-two scale
+    TW = dict(weight_quant=Int8WeightPerTensorFixedPoint, weight_bit_width=2, weight_narrow_range=True, bias=False)
+    m = torch.nn.Sequential(
+        qnn.QuantIdentity(**BA),
+        qnn.QuantConv2d(1, 8, 3, **BW),
+        torch.nn.BatchNorm2d(8),
+        qnn.QuantIdentity(**BA),
+        qnn.QuantConv2d(8, 8, 3, **TW),
+        torch.nn.BatchNorm2d(8),
+        qnn.QuantIdentity(**BA),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        qnn.QuantLinear(32, 10, **BW),
+    )
+    m.eval()
+    X = brevitas_x((1, 8, 8), 1.0, 35, sigma=1.0)
+    X[0:4] = 0.0  # exact zeros -> +1
+    X[1, :, ::2, :] = -0.0
+    # Random BN stats (some gamma < 0), but fitted to each conv's pre-BN values on X so that the signs
+    # vary (stats drawn like binary_mlp's saturate the ternary conv, whose outputs are multiples of 2^-4):
+    # per channel, the sign threshold t (where BN crosses 0) is a random quantile of the pre-BN values,
+    # moved half a grid step off the attainable values (conv1: integers, conv2: multiples of 2^-4) so no
+    # value sits on it; the second layer aims at fewer +1 (P(+1) in [0.1, 0.45]) because MaxPool follows.
+    g = torch.Generator().manual_seed(2)
+    for i_bn, step, (plo, phi) in [(2, 1.0, (0.3, 0.7)), (5, 0.0625, (0.1, 0.45))]:
+        bn = m[i_bn]
+        c = bn.num_features
+        pre = torch.from_numpy(brevitas_out(m[:i_bn], X)).transpose(0, 1).reshape(c, -1).double()
+        with torch.no_grad():
+            gamma = torch.rand(c, generator=g) * 1.5 + 0.25
+            gamma[torch.rand(c, generator=g) < 0.3] *= -1  # some negative gamma
+            beta = torch.randn(c, generator=g) * 0.5
+            var = (pre.std(dim=1) * (torch.rand(c, generator=g) * 1.5 + 0.5)).clamp(min=step) ** 2
+            p_plus = torch.rand(c, generator=g) * (phi - plo) + plo
+            q = torch.where(gamma > 0, 1 - p_plus, p_plus).double()
+            t = torch.stack([torch.quantile(pre[k], q[k]) for k in range(c)])
+            t = (torch.floor(t / step) * step + step / 2).float()  # midway between grid points
+            bn.running_var.copy_(var)
+            bn.running_mean.copy_(t + beta * torch.sqrt(var + bn.eps) / gamma)
+            bn.weight.copy_(gamma)
+            bn.bias.copy_(beta)
+    with torch.no_grad():
+        qw = m[4].quant_weight()
+        codes = torch.round(qw.value / qw.scale)
+    print("binary_cnn: conv2 ternary weight scale %g, codes -1/0/+1: %s" % (
+        float(qw.scale), "/".join(str(int((codes == v).sum())) for v in (-1, 0, 1))))
+    return export_brevitas(m, (1, 1, 8, 8)), X, brevitas_out(m, X)
+
+
 def case_residual_w4a4():
     import torch
     import brevitas.nn as qnn
@@ -573,6 +631,13 @@ CASES["binary_mlp"] = case_binary_mlp
 DESC["binary_mlp"] = ("binarized MLP: QuantIdentity(SignedBinaryActPerTensorConst) -> QuantLinear(16,32, "
                       "SignedBinaryWeightPerTensorConst scale 1, no bias) -> BatchNorm1d -> sign -> QuantLinear(32,32) -> "
                       "BatchNorm1d -> sign -> QuantLinear(32,10); random BN stats, some gamma < 0")
+CASES["binary_cnn"] = case_binary_cnn
+DESC["binary_cnn"] = ("binarized CNN on 1x8x8: QuantIdentity(SignedBinaryActPerTensorConst) -> QuantConv2d(1,8,3, "
+                      "SignedBinaryWeightPerTensorConst scale 1, no bias) -> BatchNorm2d -> sign -> QuantConv2d(8,8,3, "
+                      "ternary: Int8WeightPerTensorFixedPoint 2-bit narrow, codes {-1,0,+1} x 2^-4, no bias) -> "
+                      "BatchNorm2d -> sign -> MaxPool2d(2) -> Flatten -> QuantLinear(32,10, binary scale 1); "
+                      "random BN stats fitted to the pre-BN values (every sign threshold lies midway between "
+                      "attainable conv outputs), some gamma < 0")
 CASES["residual_w4a4"] = case_residual_w4a4
 DESC["residual_w4a4"] = ("x -> QuantIdentity(4b) -> QuantLinear(16,16) -> QuantReLU -> QuantLinear(16,16) -> QuantIdentity(4b) "
                          "-> Add(with the quantized input) -> QuantReLU -> QuantLinear(16,4); FixedPoint (po2) quantizers, float biases")
@@ -770,8 +835,9 @@ README_TAIL = """
 * `mt_*`: 120 rows cycling through the 1/8 grid over [−2.5, 2.5] (hits every threshold exactly), the
   float32 0.3 and its neighbours, ±0, ±denormal, ±5; then random rows.
 * Brevitas cases: 24 rows with every input on the `(k+½)·s_in` tie grid of the input quantizer
-  (s_in = 0.125, or 1 for `binary_mlp`), then normal(0, 0.6) rows (σ = 1 for `binary_mlp`, whose rows
-  0–3 are exact zeros, with −0.0 in row 1); the last row is all zeros.
+  (s_in = 0.125, or 1 for `binary_mlp` and `binary_cnn`), then normal(0, 0.6) rows (σ = 1 for
+  `binary_mlp` and `binary_cnn`, whose rows 0–3 are exact zeros, with −0.0 in row 1); the last row is
+  all zeros.
 
 `Y.npy` was produced on x86-64 with AVX-512. For the one case with non-power-of-two scales
 (`brevitas_mlp_w4a4`), the float32 results of onnxruntime's Gemm depend on the MLAS kernel (see
