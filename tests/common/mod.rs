@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod qonnx;
+
 /// Panics with an actionable message when an external tool is missing: these tests never skip.
 pub fn require_tool(tool: &str) {
     let found = Command::new(tool)
