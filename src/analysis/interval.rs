@@ -51,6 +51,11 @@ impl Interval {
         };
         bits(self.lo).max(bits(self.hi)).max(1)
     }
+    /// Bits of an unsigned signal holding every value of an interval of non-negative values.
+    pub fn unsigned_width(self) -> u32 {
+        debug_assert!(self.lo >= 0, "an unsigned interval");
+        (128 - self.hi.leading_zeros()).max(1)
+    }
 }
 
 #[cfg(test)]
@@ -64,5 +69,9 @@ mod tests {
         assert_eq!(Interval { lo: 0, hi: 128 }.signed_width(), 9);
         assert_eq!(Interval { lo: 0, hi: 0 }.signed_width(), 1);
         assert_eq!(Interval { lo: -1, hi: 0 }.signed_width(), 1);
+        assert_eq!(Interval { lo: 0, hi: 0 }.unsigned_width(), 1);
+        assert_eq!(Interval { lo: 0, hi: 1 }.unsigned_width(), 1);
+        assert_eq!(Interval { lo: 0, hi: 32 }.unsigned_width(), 6);
+        assert_eq!(Interval { lo: 3, hi: 31 }.unsigned_width(), 5);
     }
 }

@@ -83,9 +83,16 @@ pub fn lower(
             }
         }
         let acc = match layer.plan {
-            AccumPlan::Exact => {
-                exact_sum(b, j, &products, b_acc, p.accum.frac_bits(), f_prod, timing)?
-            }
+            AccumPlan::Exact => exact_sum(
+                b,
+                j,
+                &products,
+                b_acc,
+                p.accum.frac_bits(),
+                f_prod,
+                1,
+                timing,
+            )?,
             AccumPlan::Wrap => {
                 let mut terms = vec![Term::Const(b_acc)];
                 for (k, (sig, _)) in products.iter().enumerate() {
@@ -209,14 +216,17 @@ pub fn csd_digits(w: i128) -> usize {
     n
 }
 
-/// `bias + Σ products` exactly, at the products' fraction bits (finer if the bias needs it).
-fn exact_sum(
+/// `bias + Σ products` exactly, at the products' fraction bits (finer if the bias needs it),
+/// by an adder tree whose first level is in stage `first`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn exact_sum(
     b: &mut ModuleBuilder,
     j: usize,
     products: &[(Signal, Interval)],
     b_acc: i128,
     f_acc: i32,
     f_prod: i32,
+    first: u32,
     timing: &Timing,
 ) -> Result<Sum> {
     if products.is_empty() {
@@ -238,7 +248,8 @@ fn exact_sum(
     }
     for (k, (sig, range)) in products.iter().enumerate() {
         let s = (fc - f_prod) as u32;
-        let shifted = b.shift_left(*sig, s, &format!("pa{j}_{k}"), 0)?;
+        let stage = b.stage_of(sig.net);
+        let shifted = b.shift_left(*sig, s, &format!("pa{j}_{k}"), stage)?;
         terms.push(Term::Net {
             sig: Signal {
                 frac: fc,
@@ -252,7 +263,7 @@ fn exact_sum(
             b,
             &format!("s{j}"),
             terms,
-            1,
+            first,
             &|range| (range.signed_width(), true),
             timing,
         )? {

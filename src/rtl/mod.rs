@@ -12,6 +12,7 @@ mod builder;
 mod cast;
 mod dense;
 pub mod dense_tm;
+pub mod encoding;
 pub mod estimate;
 mod logic;
 mod merge;
@@ -26,12 +27,14 @@ pub mod stream;
 mod thresholds;
 pub mod timing;
 pub mod verilog;
+mod xnor;
 
 use crate::diag::Result;
 use crate::fixed::FixedType;
 use crate::golden::{GoldenModel, Layer};
 use builder::{ModuleBuilder, Signal};
 use dense::Out;
+pub use encoding::Encoding;
 use netlist::*;
 
 /// The primitives generated designs instantiate, as (file name, text).
@@ -120,6 +123,8 @@ pub struct LayerInfo {
     pub accum_plan: Option<crate::analysis::accumulation::AccumPlan>,
     pub input_type: FixedType,
     pub result_type: FixedType,
+    /// How the output's elements travel to the next layers.
+    pub encoding: Encoding,
     /// `weight`, `bias`, `accum` types of a Dense.
     pub precision: Option<crate::ir::DensePrecision>,
     /// The slowest stage of the layer by the delay model (ns).
@@ -153,6 +158,7 @@ impl LayerInfo {
             accum_plan: None,
             input_type,
             result_type,
+            encoding: Encoding::Mantissa,
             precision: None,
             estimated_stage_ns: 0.0,
             estimate: estimate::Estimate::default(),
@@ -438,18 +444,22 @@ pub fn generate(
     model.check_single_entry()?;
     let mut files = Vec::new();
     let mut layers = Vec::new();
+    let encodings = encoding::plan(model);
     let mut values = vec![Bus {
         ty: model.input_type,
         elements: model.n_inputs(),
+        encoding: encodings[0],
     }];
-    for (layer, operands) in model.layers.iter().zip(&model.operands) {
+    for (k, (layer, operands)) in model.layers.iter().zip(&model.operands).enumerate() {
         let module = format!("{top}_{}", layer.name());
         let buses: Vec<Bus> = operands.iter().map(|&v| values[v]).collect();
-        let (m, info) = layer_module(layer, &module, &buses, origins(layer.name()), timing)?;
+        let out = encodings[k + 1];
+        let (m, info) = layer_module(layer, &module, &buses, out, origins(layer.name()), timing)?;
         files.push((format!("{module}.v"), verilog::print(&m, header)?));
         values.push(Bus {
             ty: info.result_type,
             elements: info.n_out,
+            encoding: out,
         });
         layers.push(info);
     }
@@ -483,18 +493,22 @@ pub fn generate(
     })
 }
 
-/// An operand of a layer module: `elements` values of `ty`, element i at bits
-/// `[i·W + W − 1 : i·W]`. A module's `in_data` holds its operands one after another, operand 0
-/// in the low bits.
+/// An operand of a layer module: `elements` values of `ty` in `encoding`, element i at bits
+/// `[i·W + W − 1 : i·W]` (W the encoding's element bits). A module's `in_data` holds its
+/// operands one after another, operand 0 in the low bits.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bus {
     pub ty: FixedType,
     pub elements: usize,
+    pub encoding: Encoding,
 }
 
 impl Bus {
+    fn element_bits(&self) -> u32 {
+        self.encoding.element_bits(&self.ty)
+    }
     fn bits(&self) -> u32 {
-        self.elements as u32 * self.ty.width
+        self.elements as u32 * self.element_bits()
     }
 }
 
@@ -525,24 +539,30 @@ impl ReadyCycles {
     }
 }
 
-fn bus_comment(what: &str, n: usize, t: &FixedType) -> String {
-    format!("{what}: {}", bus_layout(n, t))
+fn bus_comment(what: &str, bus: &Bus) -> String {
+    format!("{what}: {}", bus_layout(bus))
 }
 
-/// `n` elements of `t` packed as every module port packs them.
-fn bus_layout(n: usize, t: &FixedType) -> String {
-    format!(
-        "{n} x {t} ({} bits each), element i at bits [i*{w}+{}:i*{w}]",
-        t.width,
-        t.width - 1,
-        w = t.width
-    )
+/// A bus's elements as every module port packs them.
+fn bus_layout(bus: &Bus) -> String {
+    let (n, t) = (bus.elements, &bus.ty);
+    match bus.encoding {
+        Encoding::Mantissa => format!(
+            "{n} x {t} ({} bits each), element i at bits [i*{w}+{}:i*{w}]",
+            t.width,
+            t.width - 1,
+            w = t.width
+        ),
+        Encoding::Bipolar => {
+            format!("{n} x {t} valued -1 or +1, as one bit each (1 = +1, 0 = -1), element i at bit i")
+        }
+    }
 }
 
 /// The comment lines describing `in_data` holding `buses`.
 fn buses_comment(buses: &[Bus]) -> Vec<String> {
     if let [bus] = buses {
-        return vec![bus_comment("in_data", bus.elements, &bus.ty)];
+        return vec![bus_comment("in_data", bus)];
     }
     let mut lo = 0;
     buses
@@ -552,7 +572,7 @@ fn buses_comment(buses: &[Bus]) -> Vec<String> {
             let line = format!(
                 "in_data operand {k} at bits [{}:{lo}]: {}",
                 lo + bus.bits() - 1,
-                bus_layout(bus.elements, &bus.ty)
+                bus_layout(bus)
             );
             lo += bus.bits();
             line
@@ -560,31 +580,41 @@ fn buses_comment(buses: &[Bus]) -> Vec<String> {
         .collect()
 }
 
-/// The io_parallel module of `layer` over its operands `buses`.
+/// The io_parallel module of `layer` over its operands `buses`, its output in `out`.
 fn layer_module(
     layer: &Layer,
     module: &str,
     buses: &[Bus],
+    out: Encoding,
     origin: String,
     timing: &timing::Timing,
 ) -> Result<(Module, LayerInfo)> {
     let x_ty = buses[0].ty;
-    parallel_module(module, buses, origin, timing, &mut |b, xs, in_valid| {
+    parallel_module(module, buses, out, origin, timing, &mut |b, xs, in_valid| {
         lower_layer(b, layer, module, x_ty, xs, in_valid, timing)
     })
+}
+
+/// A module's input elements: the operands' elements one after another, in stage 0.
+pub struct Inputs {
+    /// Each element's mantissa in its type.
+    pub values: Vec<Signal>,
+    /// Each element's XNOR bit (1 ≙ +1) when its operand is bipolar-encoded.
+    pub codes: Vec<Option<NetId>>,
 }
 
 /// Lowers a layer's arithmetic: its outputs and its report row (latency and estimates are
 /// filled in by [`parallel_module`]).
 type Lowering<'a> =
-    dyn FnMut(&mut ModuleBuilder, &[Signal], NetId) -> Result<(Vec<Out>, LayerInfo)> + 'a;
+    dyn FnMut(&mut ModuleBuilder, &Inputs, NetId) -> Result<(Vec<Out>, LayerInfo)> + 'a;
 
 /// A module with the io_parallel ports whose arithmetic `lower` builds from the input elements
-/// (the operands' elements one after another, stage 0) and `in_valid`; the outputs are
-/// registered in the stage after the latest of them.
+/// and `in_valid`; the outputs are registered in `out`'s encoding in the stage after the latest
+/// of them.
 fn parallel_module(
     module: &str,
     buses: &[Bus],
+    out: Encoding,
     origin: String,
     timing: &timing::Timing,
     lower: &mut Lowering,
@@ -594,32 +624,52 @@ fn parallel_module(
     let rst = b.input("rst", 1);
     let in_valid = b.input("in_valid", 1);
     let in_data = b.input("in_data", buses.iter().map(Bus::bits).sum());
-    let mut xs = Vec::new();
+    let mut inputs = Inputs {
+        values: vec![],
+        codes: vec![],
+    };
     let mut lo = 0;
     for bus in buses {
         let w = bus.ty.width;
+        let bits = bus.element_bits();
         for _ in 0..bus.elements {
-            let net = b.wire(
-                &format!("x{}", xs.len()),
-                w,
-                bus.ty.signed,
-                Expr::Concat(vec![Part::Bits {
-                    net: in_data,
-                    hi: lo + w - 1,
-                    lo,
-                }]),
-                0,
-            )?;
-            xs.push(Signal {
+            let i = inputs.values.len();
+            let field = Expr::Concat(vec![Part::Bits {
+                net: in_data,
+                hi: lo + bits - 1,
+                lo,
+            }]);
+            let (net, code) = match bus.encoding {
+                Encoding::Mantissa => (b.wire(&format!("x{i}"), w, bus.ty.signed, field, 0)?, None),
+                Encoding::Bipolar => {
+                    let code = b.wire(&format!("x{i}_code"), 1, false, field, 0)?;
+                    let negative = b.wire(&format!("x{i}_neg"), 1, false, Expr::Not(code), 0)?;
+                    let decoded = Expr::Concat(vec![
+                        Part::Repeat {
+                            net: negative,
+                            bit: 0,
+                            count: w - 1,
+                        },
+                        Part::Fill {
+                            ones: true,
+                            count: 1,
+                        },
+                    ]);
+                    (b.wire(&format!("x{i}"), w, true, decoded, 0)?, Some(code))
+                }
+            };
+            inputs.values.push(Signal {
                 net,
                 width: w,
                 signed: bus.ty.signed,
                 frac: bus.ty.frac_bits(),
             });
-            lo += w;
+            inputs.codes.push(code);
+            lo += bits;
         }
     }
-    let (outs, info) = lower(&mut b, &xs, in_valid)?;
+    let (outs, mut info) = lower(&mut b, &inputs, in_valid)?;
+    info.encoding = out;
     finish_parallel_module(b, outs, info, clk, rst, in_valid, buses, origin, timing)
 }
 
@@ -629,33 +679,44 @@ fn lower_layer(
     layer: &Layer,
     module: &str,
     x_ty: FixedType,
-    xs: &[Signal],
+    inputs: &Inputs,
     in_valid: NetId,
     timing: &timing::Timing,
 ) -> Result<(Vec<Out>, LayerInfo)> {
+    let xs = &inputs.values[..];
     let n_in = xs.len();
     Ok(match layer {
         Layer::Dense(d) => {
             let r = d.settings.reuse_factor;
             let nz: Vec<i128> = d.weights.iter().copied().filter(|&w| w != 0).collect();
-            let (outs, multipliers, shifts) = if r > 1 {
-                let sched = dense_tm::layer_schedule(d, timing.family);
-                (
-                    dense_tm::lower(b, d, xs, in_valid, timing)?,
-                    sched.multipliers(),
-                    sched.shifters(),
-                )
-            } else {
-                let shifts = nz
-                    .iter()
-                    .filter(|w| w.unsigned_abs().is_power_of_two())
-                    .count();
-                (dense::lower(b, d, xs, timing)?, nz.len() - shifts, shifts)
+            let codes: Option<Vec<NetId>> = inputs.codes.iter().copied().collect();
+            let (outs, multipliers, shifts, kind) = match codes {
+                Some(codes) if r == 1 && xnor::counts_exactly(d) => {
+                    let (outs, multipliers) = xnor::lower(b, d, &codes, timing)?;
+                    (outs, multipliers, 0, "Dense (XNOR-popcount)")
+                }
+                _ if r > 1 => {
+                    let sched = dense_tm::layer_schedule(d, timing.family);
+                    (
+                        dense_tm::lower(b, d, xs, in_valid, timing)?,
+                        sched.multipliers(),
+                        sched.shifters(),
+                        "Dense",
+                    )
+                }
+                _ => {
+                    let shifts = nz
+                        .iter()
+                        .filter(|w| w.unsigned_abs().is_power_of_two())
+                        .count();
+                    let outs = dense::lower(b, d, xs, timing)?;
+                    (outs, nz.len() - shifts, shifts, "Dense")
+                }
             };
             let info = LayerInfo {
                 name: d.name.clone(),
                 module: module.to_owned(),
-                kind: "Dense".into(),
+                kind: kind.into(),
                 n_in,
                 n_out: d.n_out,
                 latency: 0,
@@ -666,6 +727,7 @@ fn lower_layer(
                 accum_plan: Some(d.plan),
                 input_type: x_ty,
                 result_type: d.precision.result,
+                encoding: Encoding::Mantissa,
                 precision: Some(d.precision),
                 estimated_stage_ns: 0.0,
                 estimate: estimate::Estimate::default(),
@@ -806,18 +868,37 @@ fn finish_parallel_module(
         })
         .max()
         .unwrap_or(1);
-    let wy = info.result_type.width;
+    let wy = info.encoding.element_bits(&info.result_type);
     let mut parts = Vec::new();
-    for o in outs.iter().rev() {
-        parts.push(match o {
-            Out::Sig(s) => Part::Bits {
+    for (j, o) in outs.iter().enumerate().rev() {
+        parts.push(match (o, info.encoding) {
+            (Out::Sig(s), Encoding::Mantissa) => Part::Bits {
                 net: b.at(s.net, latency)?,
                 hi: wy - 1,
                 lo: 0,
             },
-            Out::Const(c) => Part::Const {
+            (Out::Sig(s), Encoding::Bipolar) => {
+                let stage = b.stage_of(s.net);
+                let sign = Expr::Concat(vec![Part::Bits {
+                    net: s.net,
+                    hi: s.width - 1,
+                    lo: s.width - 1,
+                }]);
+                let sign = b.wire(&format!("y{j}_neg"), 1, false, sign, stage)?;
+                let code = b.wire(&format!("y{j}_code"), 1, false, Expr::Not(sign), stage)?;
+                Part::Bits {
+                    net: b.at(code, latency)?,
+                    hi: 0,
+                    lo: 0,
+                }
+            }
+            (Out::Const(c), Encoding::Mantissa) => Part::Const {
                 value: *c,
                 width: wy,
+            },
+            (Out::Const(c), Encoding::Bipolar) => Part::Const {
+                value: i128::from(*c > 0),
+                width: 1,
             },
         });
     }
@@ -844,8 +925,12 @@ fn finish_parallel_module(
         ),
     ];
     m.comment.extend(buses_comment(buses));
-    m.comment
-        .push(bus_comment("out_data", info.n_out, &info.result_type));
+    let out_bus = Bus {
+        ty: info.result_type,
+        elements: info.n_out,
+        encoding: info.encoding,
+    };
+    m.comment.push(bus_comment("out_data", &out_bus));
     if let Some(p) = &info.precision {
         m.comment.push(format!(
             "Types: weight {}, bias {}, accum {}, result {}; accumulation plan {:?}.",
@@ -975,7 +1060,7 @@ fn top_module(
             .expect("the start is an operand's ready cycle");
         let d = b.driven(
             &format!("{}_data", l.name),
-            l.n_out as u32 * l.result_type.width,
+            l.n_out as u32 * l.encoding.element_bits(&l.result_type),
             0,
         );
         let v = b.driven(&format!("{}_valid", l.name), 1, 0);
@@ -995,7 +1080,7 @@ fn top_module(
         data.push(d);
         valid.push(v);
         names.push(l.name.clone());
-        bits.push(l.n_out as u32 * l.result_type.width);
+        bits.push(l.n_out as u32 * l.encoding.element_bits(&l.result_type));
     }
     let (out_data_net, out_valid_net) = (data[model.output], valid[model.output]);
     let (w_out, n_out) = match model.output {
@@ -1031,8 +1116,22 @@ fn top_module(
             layers.len()
         ),
         "Ports: clk (rising edge), rst (synchronous, active high), in_valid, in_data, out_valid, out_data.".into(),
-        bus_comment("in_data", n_in, &model.input_type),
-        bus_comment("out_data", n_out, &out_type),
+        bus_comment(
+            "in_data",
+            &Bus {
+                ty: model.input_type,
+                elements: n_in,
+                encoding: Encoding::Mantissa,
+            },
+        ),
+        bus_comment(
+            "out_data",
+            &Bus {
+                ty: out_type,
+                elements: n_out,
+                encoding: Encoding::Mantissa,
+            },
+        ),
     ];
     verilog::prune(&mut m);
     Ok(m)

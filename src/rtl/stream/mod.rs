@@ -27,7 +27,7 @@ mod window;
 use super::builder::ModuleBuilder;
 use super::netlist::*;
 use super::timing::Timing;
-use super::{estimate, layer_module, verilog, Bus, Design, LayerInfo};
+use super::{encoding, estimate, layer_module, verilog, Bus, Design, Encoding, LayerInfo};
 use crate::config::ConvImplementation;
 use crate::diag::{Diagnostic, Error, Result};
 use crate::fixed::FixedType;
@@ -46,6 +46,7 @@ struct Tensor {
     shape: Vec<usize>,
     image: bool,
     ty: FixedType,
+    encoding: Encoding,
 }
 
 impl Tensor {
@@ -63,8 +64,19 @@ impl Tensor {
             self.shape.iter().product()
         }
     }
+    fn element_bits(&self) -> u32 {
+        self.encoding.element_bits(&self.ty)
+    }
     fn beat_bits(&self) -> u32 {
-        self.beat_elements() as u32 * self.ty.width
+        self.beat_elements() as u32 * self.element_bits()
+    }
+    /// One beat as a module operand.
+    fn beat_bus(&self, elements: usize) -> Bus {
+        Bus {
+            ty: self.ty,
+            elements,
+            encoding: self.encoding,
+        }
     }
 }
 
@@ -96,19 +108,22 @@ pub fn generate(
         },
         image,
         ty: model.input_type,
+        encoding: Encoding::Mantissa,
     };
     if model.layers.is_empty() {
         return Err(Error::Internal("an io_stream design needs a layer".into()));
     }
+    let encodings = encoding::plan(model);
     let mut values = vec![input.clone()];
     let mut stages = Vec::new();
-    for (layer, operands) in model.layers.iter().zip(&model.operands) {
+    for (k, (layer, operands)) in model.layers.iter().zip(&model.operands).enumerate() {
         let xs: Vec<&Tensor> = operands.iter().map(|&v| &values[v]).collect();
         let unsized_fifos = vec![1; xs.len()];
         let (stage, y) = lower(
             layer,
             &xs,
             &unsized_fifos,
+            encodings[k + 1],
             top,
             origins(layer.name()),
             timing,
@@ -120,7 +135,8 @@ pub fn generate(
     let beats = (input.beats(), output.beats());
     let relower = |k: usize, xs: &[&Tensor], depths: &[usize]| {
         let layer = &model.layers[k];
-        Ok(lower(layer, xs, depths, top, origins(layer.name()), timing)?.0)
+        let out = encodings[k + 1];
+        Ok(lower(layer, xs, depths, out, top, origins(layer.name()), timing)?.0)
     };
     let measured = if stages
         .iter()
@@ -267,12 +283,13 @@ fn measure(
         .ok_or_else(|| Error::Internal("the stream stages deadlock in the cycle model".into()))
 }
 
-/// One layer as a stage reading `xs`; returns the stage and the tensor it produces. A join's
-/// operand FIFOs are `fifo_depths` beats deep.
+/// One layer as a stage reading `xs`; returns the stage and the tensor it produces in `out`. A
+/// join's operand FIFOs are `fifo_depths` beats deep.
 fn lower(
     layer: &Layer,
     xs: &[&Tensor],
     fifo_depths: &[usize],
+    out: Encoding,
     top: &str,
     origin: String,
     timing: &Timing,
@@ -281,7 +298,7 @@ fn lower(
     let module = format!("{top}_{name}");
     let mut b = ModuleBuilder::new(&module);
     if let Layer::Add { .. } | Layer::Concat { .. } = layer {
-        return lower_join(layer, xs, fifo_depths, b, origin, timing);
+        return lower_join(layer, xs, fifo_depths, out, b, origin, timing);
     }
     let x = xs[0];
     let p = stage::ports(&mut b, x.beat_bits());
@@ -291,9 +308,10 @@ fn lower(
                 shape: vec![d.n_out],
                 image: false,
                 ty: d.precision.result,
+                encoding: out,
             };
             let (core, info) =
-                core_module(layer, &module, x.ty, x.beat_elements(), &origin, timing)?;
+                core_module(layer, &module, x, x.beat_elements(), out, &origin, timing)?;
             let r = d.settings.reuse_factor;
             let behaviour = stage::core_stage(&mut b, &p, &Front::Beat, &core_of(&core, &info), r)?;
             (behaviour, Some((core, info)), y, "Dense".to_owned())
@@ -301,10 +319,11 @@ fn lower(
         Layer::Relu { result, .. } => {
             let y = Tensor {
                 ty: *result,
+                encoding: out,
                 ..x.clone()
             };
             let (core, info) =
-                core_module(layer, &module, x.ty, x.beat_elements(), &origin, timing)?;
+                core_module(layer, &module, x, x.beat_elements(), out, &origin, timing)?;
             let behaviour = stage::core_stage(&mut b, &p, &Front::Beat, &core_of(&core, &info), 1)?;
             (behaviour, Some((core, info)), y, "ReLU".to_owned())
         }
@@ -324,9 +343,10 @@ fn lower(
                 }
             }
             let (core, info) =
-                core_module(layer, &module, x.ty, x.beat_elements(), &origin, timing)?;
+                core_module(layer, &module, x, x.beat_elements(), out, &origin, timing)?;
             let y = Tensor {
                 ty: info.result_type,
+                encoding: out,
                 ..x.clone()
             };
             let kind = info.kind.clone();
@@ -343,17 +363,19 @@ fn lower(
                 shape: vec![window.out_h(), window.out_w(), kernel.n_out],
                 image: true,
                 ty: kernel.precision.result,
+                encoding: out,
             };
             let dense = Layer::Dense(kernel.clone());
             let (core, info) = core_module(
                 &dense,
                 &module,
-                x.ty,
+                x,
                 window.window_elements(),
+                out,
                 &origin,
                 timing,
             )?;
-            let front = window_front(*implementation, *window, x.ty.width);
+            let front = window_front(*implementation, *window, x.element_bits());
             let r = kernel.settings.reuse_factor;
             let behaviour = stage::core_stage(&mut b, &p, &front, &core_of(&core, &info), r)?;
             let kind = format!(
@@ -369,6 +391,7 @@ fn lower(
                     w + padding.left + padding.right,
                     x.beat_elements(),
                 ],
+                encoding: out,
                 ..x.clone()
             };
             let behaviour = stage::pad_stage(&mut b, &p, *h, *w, *padding);
@@ -384,17 +407,19 @@ fn lower(
                 shape: vec![perm.len()],
                 image: false,
                 ty: x.ty,
+                encoding: out,
             };
-            let behaviour = stage::collect_stage(&mut b, &p, x.beats(), x.ty.width, perm);
+            let behaviour = stage::collect_stage(&mut b, &p, x.beats(), x.element_bits(), perm);
             (behaviour, None, y, "Collect".to_owned())
         }
         Layer::BatchNorm(bn) => {
             let y = Tensor {
                 ty: bn.precision.result,
+                encoding: out,
                 ..x.clone()
             };
             let (core, info) =
-                core_module(layer, &module, x.ty, x.beat_elements(), &origin, timing)?;
+                core_module(layer, &module, x, x.beat_elements(), out, &origin, timing)?;
             let behaviour = stage::core_stage(&mut b, &p, &Front::Beat, &core_of(&core, &info), 1)?;
             (behaviour, Some((core, info)), y, "BatchNorm".to_owned())
         }
@@ -404,8 +429,9 @@ fn lower(
                 shape: vec![w.out_h(), w.out_w(), w.channels],
                 image: true,
                 ty: pk.precision.result,
+                encoding: out,
             };
-            let element_bits = x.ty.width;
+            let element_bits = x.element_bits();
             let front = if w.kernel_h == w.stride_h && w.kernel_w == w.stride_w {
                 Front::PoolTaps {
                     window: w,
@@ -417,10 +443,10 @@ fn lower(
             let (kind, precision) = (pk.kind, pk.precision);
             let (core, info) = custom_core(
                 &module,
-                x.ty,
-                w.window_elements(),
+                x.beat_bus(w.window_elements()),
                 w.channels,
                 pk.precision.result,
+                out,
                 &origin,
                 timing,
                 &mut |b, xs| super::pool::lower_window(b, xs, w.channels, kind, &precision),
@@ -452,6 +478,7 @@ fn lower(
                 shape: vec![1, 1, *channels],
                 image: true,
                 ty: precision.result,
+                encoding: out,
             };
             let front = Front::Accumulate {
                 pixels: *pixels,
@@ -461,12 +488,17 @@ fn lower(
                 accum: precision.accum,
             };
             let (kind, pixels, precision) = (*kind, *pixels, *precision);
+            let accumulated = Bus {
+                ty: precision.accum,
+                elements: *channels,
+                encoding: Encoding::Mantissa,
+            };
             let (core, info) = custom_core(
                 &module,
-                precision.accum,
-                *channels,
+                accumulated,
                 *channels,
                 precision.result,
+                out,
                 &origin,
                 timing,
                 &mut |b, xs| {
@@ -583,6 +615,7 @@ fn finish(
         accum_plan: kernel.map(|k| k.plan),
         input_type: x.ty,
         result_type: y.ty,
+        encoding: y.encoding,
         precision: kernel.map(|k| k.precision),
         estimated_stage_ns: core_stage_ns.max(timing.model.register_ns),
         estimate: est,
@@ -603,6 +636,7 @@ fn lower_join(
     layer: &Layer,
     xs: &[&Tensor],
     fifo_depths: &[usize],
+    out: Encoding,
     mut b: ModuleBuilder,
     origin: String,
     timing: &Timing,
@@ -614,6 +648,7 @@ fn lower_join(
             layer.clone(),
             Tensor {
                 ty: *result,
+                encoding: out,
                 ..x.clone()
             },
         ),
@@ -631,6 +666,7 @@ fn lower_join(
                     shape: vec![outer * channels],
                     image: false,
                     ty: *result,
+                    encoding: out,
                 };
                 (layer.clone(), y)
             } else if *last_axis {
@@ -646,6 +682,7 @@ fn lower_join(
                     shape: vec![x.shape[0], x.shape[1], channels],
                     image: true,
                     ty: *result,
+                    encoding: out,
                 };
                 (beat_layer, y)
             } else {
@@ -660,15 +697,10 @@ fn lower_join(
         }
         _ => return Err(Error::Internal(format!("'{name}' is not a join"))),
     };
-    let buses: Vec<Bus> = xs
-        .iter()
-        .map(|x| Bus {
-            ty: x.ty,
-            elements: x.beat_elements(),
-        })
-        .collect();
+    let buses: Vec<Bus> = xs.iter().map(|x| x.beat_bus(x.beat_elements())).collect();
     let core_name = format!("{}_core", b.m.name);
-    let (core, info) = layer_module(&beat_layer, &core_name, &buses, origin.clone(), timing)?;
+    let (core, info) =
+        layer_module(&beat_layer, &core_name, &buses, out, origin.clone(), timing)?;
     let operand_bits: Vec<u32> = xs.iter().map(|x| x.beat_bits()).collect();
     let behaviour = stage::join_stage(&mut b, &operand_bits, fifo_depths, &core_of(&core, &info))?;
     let depths: Vec<String> = fifo_depths.iter().map(|d| d.to_string()).collect();
@@ -691,25 +723,28 @@ fn lower_join(
 }
 
 fn beat_text(t: &Tensor) -> String {
-    format!("{} x {}", t.beat_elements(), t.ty)
+    match t.encoding {
+        Encoding::Mantissa => format!("{} x {}", t.beat_elements(), t.ty),
+        Encoding::Bipolar => format!("{} x {} as 1-bit codes", t.beat_elements(), t.ty),
+    }
 }
 
-/// The io_parallel module computing one core input, named `<stage>_core`.
+/// The io_parallel module computing one core input of `n_in` elements of `x`, its output in
+/// `out`, named `<stage>_core`.
 fn core_module(
     layer: &Layer,
     stage: &str,
-    x_ty: FixedType,
+    x: &Tensor,
     n_in: usize,
+    out: Encoding,
     origin: &str,
     timing: &Timing,
 ) -> Result<(Module, LayerInfo)> {
     layer_module(
         layer,
         &format!("{stage}_core"),
-        &[Bus {
-            ty: x_ty,
-            elements: n_in,
-        }],
+        &[x.beat_bus(n_in)],
+        out,
         origin.to_owned(),
         timing,
     )
@@ -729,22 +764,22 @@ fn window_front(implementation: ConvImplementation, window: Window, element_bits
     }
 }
 
-/// Builds a core's outputs from its input elements.
+/// Builds a core's outputs from its input elements (as mantissas).
 type CoreArithmetic<'a> = dyn FnMut(
         &mut super::builder::ModuleBuilder,
         &[super::builder::Signal],
     ) -> Result<Vec<super::dense::Out>>
     + 'a;
 
-/// A core module `<stage>_core` over `n_in` inputs of `x_ty` giving `n_out` outputs of
-/// `result`, whose arithmetic `lower` builds.
+/// A core module `<stage>_core` over `input` giving `n_out` outputs of `result` in `out`, whose
+/// arithmetic `lower` builds.
 #[allow(clippy::too_many_arguments)]
 fn custom_core(
     stage: &str,
-    x_ty: FixedType,
-    n_in: usize,
+    input: Bus,
     n_out: usize,
     result: FixedType,
+    out: Encoding,
     origin: &str,
     timing: &Timing,
     lower: &mut CoreArithmetic,
@@ -752,15 +787,14 @@ fn custom_core(
     let module = format!("{stage}_core");
     super::parallel_module(
         &module,
-        &[Bus {
-            ty: x_ty,
-            elements: n_in,
-        }],
+        &[input],
+        out,
         origin.to_owned(),
         timing,
-        &mut |b, xs, _| {
-            let outs = lower(b, xs)?;
-            let mut info = LayerInfo::elementwise(stage, &module, "core", n_in, x_ty, result);
+        &mut |b, inputs, _| {
+            let outs = lower(b, &inputs.values)?;
+            let mut info =
+                LayerInfo::elementwise(stage, &module, "core", input.elements, input.ty, result);
             info.n_out = n_out;
             Ok((outs, info))
         },
@@ -771,7 +805,7 @@ fn core_of(m: &Module, info: &LayerInfo) -> Core {
     Core {
         module: m.name.clone(),
         latency: info.latency,
-        out_bits: info.n_out as u32 * info.result_type.width,
+        out_bits: info.n_out as u32 * info.encoding.element_bits(&info.result_type),
     }
 }
 
