@@ -49,7 +49,7 @@ fn load(name: &str, file: &str) -> Array2<f64> {
 /// clamping, so its input precision must hold 100.
 fn config(name: &str) -> Config {
     let value = match name {
-        "brevitas_cnn_w4a4" => json!({"IOType": "io_stream"}),
+        "brevitas_cnn_w4a4" | "binary_cnn" => json!({"IOType": "io_stream"}),
         "trunc_v1" => {
             json!({"LayerName": {"global_in": {"Precision": {"result": "ap_fixed<16,8>"}}}})
         }
@@ -115,6 +115,7 @@ fn check_case(name: &str, agreement: Agreement) {
 
 /// Every committed case, with how it must agree.
 const CASES: &[&str] = &[
+    "binary_cnn",
     "binary_mlp",
     "bipolar",
     "brevitas_cnn_w4a4",
@@ -179,6 +180,7 @@ exact_cases!(
     brevitas_mlp_w4a4_po2,
     brevitas_cnn_w4a4,
     binary_mlp,
+    binary_cnn,
     residual_w4a4,
 );
 

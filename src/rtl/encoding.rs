@@ -44,7 +44,9 @@ pub fn plan(model: &GoldenModel) -> Vec<Encoding> {
     let values = model.layers.len() + 1;
     let mut bipolar_valued = vec![false; values];
     for (k, layer) in model.layers.iter().enumerate() {
-        let input = model.operands[k].first().is_some_and(|&v| bipolar_valued[v]);
+        let input = model.operands[k]
+            .first()
+            .is_some_and(|&v| bipolar_valued[v]);
         bipolar_valued[k + 1] = match layer {
             Layer::Thresholds { steps, result, .. } => {
                 holds_unit_signs(result)
@@ -102,8 +104,9 @@ fn quantizer_gives_unit_signs(q: &QuantizerKernel) -> bool {
     holds_unit_signs(&q.result)
         && match &q.op {
             Quantizer::Bipolar(_) => (0..elements).all(|i| q.offset_step(i) == (0, 1)),
-            Quantizer::MultiThreshold(t) => (0..elements)
-                .all(|i| t.rows.get(i).len() == 1 && q.offset_step(i) == (-1, 2)),
+            Quantizer::MultiThreshold(t) => {
+                (0..elements).all(|i| t.rows.get(i).len() == 1 && q.offset_step(i) == (-1, 2))
+            }
             Quantizer::Int(_) | Quantizer::Trunc(_) => false,
         }
 }

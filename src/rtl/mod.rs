@@ -12,7 +12,7 @@ mod builder;
 mod cast;
 mod dense;
 pub mod dense_tm;
-pub mod encoding;
+mod encoding;
 pub mod estimate;
 mod logic;
 mod merge;
@@ -554,7 +554,9 @@ fn bus_layout(bus: &Bus) -> String {
             w = t.width
         ),
         Encoding::Bipolar => {
-            format!("{n} x {t} valued -1 or +1, as one bit each (1 = +1, 0 = -1), element i at bit i")
+            format!(
+                "{n} x {t} valued -1 or +1, as one bit each (1 = +1, 0 = -1), element i at bit i"
+            )
         }
     }
 }
@@ -590,9 +592,14 @@ fn layer_module(
     timing: &timing::Timing,
 ) -> Result<(Module, LayerInfo)> {
     let x_ty = buses[0].ty;
-    parallel_module(module, buses, out, origin, timing, &mut |b, xs, in_valid| {
-        lower_layer(b, layer, module, x_ty, xs, in_valid, timing)
-    })
+    parallel_module(
+        module,
+        buses,
+        out,
+        origin,
+        timing,
+        &mut |b, xs, in_valid| lower_layer(b, layer, module, x_ty, xs, in_valid, timing),
+    )
 }
 
 /// A module's input elements: the operands' elements one after another, in stage 0.
@@ -690,10 +697,14 @@ fn lower_layer(
             let r = d.settings.reuse_factor;
             let nz: Vec<i128> = d.weights.iter().copied().filter(|&w| w != 0).collect();
             let codes: Option<Vec<NetId>> = inputs.codes.iter().copied().collect();
-            let (outs, multipliers, shifts, kind) = match codes {
-                Some(codes) if r == 1 && xnor::counts_exactly(d) => {
+            let input = match codes {
+                Some(_) => Encoding::Bipolar,
+                None => Encoding::Mantissa,
+            };
+            let (outs, multipliers, shifts) = match codes {
+                Some(codes) if xnor::applies(d, input) => {
                     let (outs, multipliers) = xnor::lower(b, d, &codes, timing)?;
-                    (outs, multipliers, 0, "Dense (XNOR-popcount)")
+                    (outs, multipliers, 0)
                 }
                 _ if r > 1 => {
                     let sched = dense_tm::layer_schedule(d, timing.family);
@@ -701,7 +712,6 @@ fn lower_layer(
                         dense_tm::lower(b, d, xs, in_valid, timing)?,
                         sched.multipliers(),
                         sched.shifters(),
-                        "Dense",
                     )
                 }
                 _ => {
@@ -710,13 +720,13 @@ fn lower_layer(
                         .filter(|w| w.unsigned_abs().is_power_of_two())
                         .count();
                     let outs = dense::lower(b, d, xs, timing)?;
-                    (outs, nz.len() - shifts, shifts, "Dense")
+                    (outs, nz.len() - shifts, shifts)
                 }
             };
             let info = LayerInfo {
                 name: d.name.clone(),
                 module: module.to_owned(),
-                kind: kind.into(),
+                kind: xnor::kind(d, input).into(),
                 n_in,
                 n_out: d.n_out,
                 latency: 0,

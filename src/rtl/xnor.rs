@@ -15,11 +15,12 @@
 //! constant are summed in the stages after the counts, and the result cast takes the stage after
 //! that ([`dense::result`](super::dense::result)).
 //!
-//! The sum is exact, which is the layer's arithmetic under [`AccumPlan::Exact`] only
-//! ([`counts_exactly`]); other plans use the mantissa path on the decoded inputs.
+//! The sum is exact, which is the layer's arithmetic under [`AccumPlan::Exact`] only; other
+//! plans, and reuse factors above 1, use the mantissa path on the decoded inputs ([`applies`]).
 
 use super::builder::{ModuleBuilder, Signal};
 use super::dense::{exact_sum, result, tree, Out, Term};
+use super::encoding::Encoding;
 use super::netlist::*;
 use super::timing::Timing;
 use crate::analysis::accumulation::{bias_in_accum, AccumPlan};
@@ -28,9 +29,19 @@ use crate::diag::Result;
 use crate::golden::DenseKernel;
 use std::collections::BTreeMap;
 
-/// Whether the layer's arithmetic is the exact sum this lowering computes.
-pub fn counts_exactly(layer: &DenseKernel) -> bool {
-    layer.plan == AccumPlan::Exact
+/// Whether `layer` reading inputs in `input` is lowered here: bipolar inputs, reuse factor 1,
+/// and the exact sum this lowering computes is the layer's arithmetic.
+pub fn applies(layer: &DenseKernel, input: Encoding) -> bool {
+    input == Encoding::Bipolar && layer.settings.reuse_factor == 1 && layer.plan == AccumPlan::Exact
+}
+
+/// The report's name of a Dense (or a convolution's kernel) reading `input`.
+pub fn kind(layer: &DenseKernel, input: Encoding) -> &'static str {
+    if applies(layer, input) {
+        "Dense (XNOR-popcount)"
+    } else {
+        "Dense"
+    }
 }
 
 /// Lowers `layer` over the XNOR bits `codes` of its inputs (stage 0); returns one output per

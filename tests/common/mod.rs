@@ -27,10 +27,15 @@ pub fn data(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// A peer case's `X.npy` and `Y.npy` in `dir`, one sample per row.
+/// A peer case's `X.npy` and `Y.npy` in `dir` (float64 from hls4ml, float32 from qonnx), one
+/// sample per row.
 pub fn peer_rows(dir: &Path) -> (ndarray::Array2<f64>, ndarray::Array2<f64>) {
     let rows = |file: &str| {
-        let a: ndarray::ArrayD<f64> = ndarray_npy::read_npy(dir.join(file)).unwrap();
+        let path = dir.join(file);
+        let a: ndarray::ArrayD<f64> = ndarray_npy::read_npy(&path).unwrap_or_else(|_| {
+            let single: ndarray::ArrayD<f32> = ndarray_npy::read_npy(&path).unwrap();
+            single.mapv(f64::from)
+        });
         let (n, len) = (a.shape()[0], a.len());
         a.into_shape_with_order((n, len / n)).unwrap()
     };

@@ -158,4 +158,3 @@ impl Qonnx {
         m
     }
 }
-

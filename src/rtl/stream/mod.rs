@@ -314,7 +314,8 @@ fn lower(
                 core_module(layer, &module, x, x.beat_elements(), out, &origin, timing)?;
             let r = d.settings.reuse_factor;
             let behaviour = stage::core_stage(&mut b, &p, &Front::Beat, &core_of(&core, &info), r)?;
-            (behaviour, Some((core, info)), y, "Dense".to_owned())
+            let kind = super::xnor::kind(d, x.encoding).to_owned();
+            (behaviour, Some((core, info)), y, kind)
         }
         Layer::Relu { result, .. } => {
             let y = Tensor {
@@ -378,8 +379,13 @@ fn lower(
             let front = window_front(*implementation, *window, x.element_bits());
             let r = kernel.settings.reuse_factor;
             let behaviour = stage::core_stage(&mut b, &p, &front, &core_of(&core, &info), r)?;
+            let counting = if super::xnor::applies(kernel, x.encoding) {
+                ", XNOR-popcount"
+            } else {
+                ""
+            };
             let kind = format!(
-                "Conv {}x{} /{}x{} ({implementation:?})",
+                "Conv {}x{} /{}x{} ({implementation:?}{counting})",
                 window.kernel_h, window.kernel_w, window.stride_h, window.stride_w
             );
             (behaviour, Some((core, info)), y, kind)
@@ -699,8 +705,7 @@ fn lower_join(
     };
     let buses: Vec<Bus> = xs.iter().map(|x| x.beat_bus(x.beat_elements())).collect();
     let core_name = format!("{}_core", b.m.name);
-    let (core, info) =
-        layer_module(&beat_layer, &core_name, &buses, out, origin.clone(), timing)?;
+    let (core, info) = layer_module(&beat_layer, &core_name, &buses, out, origin.clone(), timing)?;
     let operand_bits: Vec<u32> = xs.iter().map(|x| x.beat_bits()).collect();
     let behaviour = stage::join_stage(&mut b, &operand_bits, fifo_depths, &core_of(&core, &info))?;
     let depths: Vec<String> = fifo_depths.iter().map(|d| d.to_string()).collect();
