@@ -53,6 +53,16 @@ fn binary_mlp_thresholds_match_qonnx_in_rtl_parallel_and_stream() {
     let got = c.golden.to_values(&c.golden.run_batch(x.view()).unwrap());
     assert_eq!(got, y, "golden model vs qonnx");
     let design = c.design().unwrap();
+    let gemms: Vec<&str> = design
+        .layers
+        .iter()
+        .filter(|l| l.name.starts_with("Gemm"))
+        .map(|l| l.kind.as_str())
+        .collect();
+    assert_eq!(
+        gemms, ["Dense (XNOR-popcount)"; 3],
+        "every Gemm reads ±1 values"
+    );
     let outcome = rtlgen::sim::cosim::run(&c, &design, x.view(), None).unwrap();
     let summary = outcome.summary();
     assert_eq!(outcome.mismatched_samples, 0, "{summary}");

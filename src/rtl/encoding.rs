@@ -6,15 +6,19 @@
 //!
 //! A value is *bipolar-valued* when its producer guarantees ±1: a `Thresholds` layer whose
 //! outputs are all ±1, a `BipolarQuant` of unit step, a one-threshold `MultiThreshold` giving −1
-//! and +1, a max pool or a Transpose of a bipolar-valued value. It travels *bipolar-encoded* when
-//! it is also neither the model input nor the model output (the ports keep the user's mantissas)
-//! and every reader takes the code: a module input decodes it to its mantissa (`{~b, …, ~b, 1}`,
+//! and +1 (also as the model input's quantizer), a max pool or a Transpose of a bipolar-valued
+//! value. It travels *bipolar-encoded* when it is also not the model output (the ports keep the
+//! user's mantissas: the top module reads a bipolar input's sign bits, [`input_codes`]) and every
+//! reader takes the code: a module input decodes it to its mantissa (`{~b, …, ~b, 1}`,
 //! which costs nothing), a Dense at reuse factor 1 counts matches instead ([`super::xnor`]), a
 //! window or a Transpose moves the bits. Pad and global pooling stages compute on mantissas in
 //! their fronts and take mantissas.
 
+use super::builder::ModuleBuilder;
+use super::netlist::*;
+use crate::diag::Result;
 use crate::fixed::FixedType;
-use crate::golden::{GoldenModel, Layer, QuantizerKernel};
+use crate::golden::{Entry, GoldenModel, Layer, QuantizerKernel};
 use crate::ir::quantizer::Quantizer;
 use crate::ir::PoolKind;
 
@@ -43,6 +47,8 @@ impl Encoding {
 pub fn plan(model: &GoldenModel) -> Vec<Encoding> {
     let values = model.layers.len() + 1;
     let mut bipolar_valued = vec![false; values];
+    bipolar_valued[0] =
+        matches!(&model.entries[..], [Entry::Quantizer(q)] if quantizer_gives_unit_signs(q));
     for (k, layer) in model.layers.iter().enumerate() {
         let input = model.operands[k]
             .first()
@@ -74,7 +80,7 @@ pub fn plan(model: &GoldenModel) -> Vec<Encoding> {
         }
     }
     let mut encoding = vec![Encoding::Mantissa; values];
-    for v in (1..values).rev() {
+    for v in (0..values).rev() {
         let accepted = readers[v].iter().all(|&k| match &model.layers[k] {
             Layer::Pad { .. } | Layer::GlobalPool { .. } => false,
             Layer::Transpose { .. } => encoding[k + 1] == Encoding::Bipolar,
@@ -109,4 +115,31 @@ fn quantizer_gives_unit_signs(q: &QuantizerKernel) -> bool {
             }
             Quantizer::Int(_) | Quantizer::Trunc(_) => false,
         }
+}
+
+/// The XNOR codes of the `elements` mantissas of `ty` on `in_data` (stage 0): element `i` is +1
+/// exactly when its sign bit is clear.
+pub(super) fn input_codes(
+    b: &mut ModuleBuilder,
+    in_data: NetId,
+    elements: usize,
+    ty: &FixedType,
+) -> Result<NetId> {
+    let mut codes = Vec::with_capacity(elements);
+    for i in 0..elements as u32 {
+        let top = i * ty.width + ty.width - 1;
+        let sign = Expr::Concat(vec![Part::Bits {
+            net: in_data,
+            hi: top,
+            lo: top,
+        }]);
+        let negative = b.wire(&format!("in{i}_neg"), 1, false, sign, 0)?;
+        codes.push(b.wire(&format!("in{i}_code"), 1, false, Expr::Not(negative), 0)?);
+    }
+    let parts = codes
+        .iter()
+        .rev()
+        .map(|&net| Part::Bits { net, hi: 0, lo: 0 })
+        .collect();
+    b.wire("in_codes", elements as u32, false, Expr::Concat(parts), 0)
 }

@@ -464,7 +464,7 @@ pub fn generate(
         layers.push(info);
     }
     let ready = ReadyCycles::of(model, &layers);
-    let top_module = top_module(top, model, &layers, &ready)?;
+    let top_module = top_module(top, model, &layers, encodings[0], &ready)?;
     files.insert(
         0,
         (format!("{top}.v"), verilog::print(&top_module, header)?),
@@ -983,6 +983,7 @@ fn top_module(
     top: &str,
     model: &GoldenModel,
     layers: &[LayerInfo],
+    input: Encoding,
     ready: &ReadyCycles,
 ) -> Result<Module> {
     let mut b = ModuleBuilder::new(top);
@@ -991,13 +992,17 @@ fn top_module(
     let in_valid = b.input("in_valid", 1);
     let n_in = model.n_inputs();
     let in_data = b.input("in_data", n_in as u32 * model.input_type.width);
-    let mut data = vec![b.at(in_data, 1)?];
+    let read = match input {
+        Encoding::Mantissa => in_data,
+        Encoding::Bipolar => encoding::input_codes(&mut b, in_data, n_in, &model.input_type)?,
+    };
+    let mut data = vec![b.at(read, 1)?];
     let input_valid = b.driven("in_valid_r1", 1, 1);
     b.m.instances
         .push(valid_pipe("u_in_valid", 1, clk, rst, in_valid, input_valid));
     let mut valid = vec![input_valid];
     let mut names = vec!["in".to_string()];
-    let mut bits = vec![n_in as u32 * model.input_type.width];
+    let mut bits = vec![n_in as u32 * input.element_bits(&model.input_type)];
     let mut delayed: std::collections::BTreeMap<(usize, u32), NetId> = Default::default();
     let mut enable = None;
     for (k, l) in layers.iter().enumerate() {

@@ -99,6 +99,7 @@ pub fn generate(
     timing: &Timing,
 ) -> Result<Design> {
     model.check_single_entry()?;
+    let encodings = encoding::plan(model);
     let image = model.input_order.is_some();
     let input = Tensor {
         shape: if image {
@@ -108,12 +109,11 @@ pub fn generate(
         },
         image,
         ty: model.input_type,
-        encoding: Encoding::Mantissa,
+        encoding: encodings[0],
     };
     if model.layers.is_empty() {
         return Err(Error::Internal("an io_stream design needs a layer".into()));
     }
-    let encodings = encoding::plan(model);
     let mut values = vec![input.clone()];
     let mut stages = Vec::new();
     for (k, (layer, operands)) in model.layers.iter().zip(&model.operands).enumerate() {
@@ -830,7 +830,12 @@ fn top_module(
     let clk = b.input("clk", 1);
     let rst = b.input("rst", 1);
     let in_valid = b.input("in_valid", 1);
-    let in_data = b.input("in_data", input.beat_bits());
+    let elements = input.beat_elements();
+    let in_data = b.input("in_data", elements as u32 * input.ty.width);
+    let read = match input.encoding {
+        Encoding::Mantissa => in_data,
+        Encoding::Bipolar => encoding::input_codes(&mut b, in_data, elements, &input.ty)?,
+    };
     let out_ready = b.input("out_ready", 1);
     let port_names: Vec<Vec<String>> = stages
         .iter()
@@ -850,7 +855,7 @@ fn top_module(
                 .collect()
         })
         .collect();
-    let (mut valid, mut data) = (vec![in_valid], vec![in_data]);
+    let (mut valid, mut data) = (vec![in_valid], vec![read]);
     for s in stages {
         valid.push(b.driven(&format!("{}_valid", s.info.name), 1, 0));
         data.push(b.driven(&format!("{}_data", s.info.name), s.out_beat_bits, 0));
@@ -952,7 +957,10 @@ fn top_module(
             "Top module '{top}' (io_stream): {} stages. An image is {} input beats of {} and {} output beats of {}.",
             stages.len(),
             input.beats(),
-            beat_text(input),
+            beat_text(&Tensor {
+                encoding: Encoding::Mantissa,
+                ..input.clone()
+            }),
             output.beats(),
             beat_text(output)
         ),
