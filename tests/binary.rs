@@ -2,8 +2,8 @@
 //! bit per element, and a Dense or a convolution at reuse factor 1 reading them counts matching
 //! signs (XNOR-popcount) per weight magnitude, zero weights removed.
 //!
-//! * The Brevitas binary/ternary CNN (`tests/data/qonnx/binary_cnn`) in io_stream equals
-//!   qonnx's outputs bit for bit, back to back and under bubbles and backpressure.
+//! * The Brevitas binary/ternary CNN (`tests/data/qonnx/binary_cnn`) equals qonnx's outputs bit
+//!   for bit in io_parallel, and in io_stream back to back and under bubbles and backpressure.
 //! * Neurons at the edges of the counting: no weight, one weight, all weights of one sign,
 //!   several magnitudes, on inputs whose signs all match, all differ or alternate.
 //! * A property test over random binary, ternary and multi-magnitude weights, biases, clock
@@ -79,36 +79,40 @@ fn cosim(c: &Compiled, design: &Design, x: &Array2<f64>) -> Array2<f64> {
     clean.rtl_values
 }
 
-/// Brevitas' binary CNN: a binary input (read by its sign bits) and binary weights, a ternary convolution (25 % zero weights),
-/// BatchNorm + sign as thresholds, a max pool and a flatten of ±1 values, a binary classifier.
+/// Brevitas' binary CNN: a binary input (read by its sign bits) and binary weights, a ternary
+/// convolution (25 % zero weights), BatchNorm + sign as thresholds, a max pool and a flatten of
+/// ±1 values, a binary classifier; in io_stream and in io_parallel.
 #[test]
-fn binary_cnn_in_io_stream_equals_qonnx() {
+fn binary_cnn_equals_qonnx_in_both_io_types() {
     let dir = common::data("qonnx/binary_cnn");
-    let cfg = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(cfg.path(), "IOType: io_stream\n").unwrap();
-    let c = rtlgen::driver::compile(&dir.join("model.onnx"), Some(cfg.path()), None).unwrap();
-    let design = c.design().unwrap();
-    let encoding = |name: &str| layer(&design, name).encoding;
-    for name in ["BipolarQuant_3", "BipolarQuant_4", "MaxPool_0", "Reshape_0"] {
-        assert_eq!(encoding(name), Encoding::Bipolar, "{name}");
-    }
-    assert_eq!(encoding("Gemm_0"), Encoding::Mantissa, "the model output");
-    // The input's BipolarQuant gives ±1: the top module passes on the sign bits of in_data.
-    let conv0 = layer(&design, "Conv_0");
-    assert!(conv0.kind.contains("XNOR-popcount"), "{}", conv0.kind);
-    assert!(design.files[0].1.contains("in_codes"));
-    let ternary = layer(&design, "Conv_1");
-    assert!(ternary.kind.contains("XNOR-popcount"), "{}", ternary.kind);
-    assert!(ternary.zero_weights > 100, "{}", ternary.zero_weights);
-    assert_eq!(ternary.multipliers, 0);
-    assert_eq!(layer(&design, "Gemm_0").kind, "Dense (XNOR-popcount)");
-
     let (x, y) = peer_rows(&dir);
     let rows = ndarray::s![..48, ..];
-    let golden = c.golden.to_values(&c.golden.run_batch(x.view()).unwrap());
-    assert_eq!(golden, y, "golden model vs qonnx");
-    let rtl = cosim(&c, &design, &x.slice(rows).to_owned());
-    assert_eq!(rtl, y.slice(rows), "io_stream RTL vs qonnx");
+    for io in ["io_stream", "io_parallel"] {
+        let cfg = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(cfg.path(), format!("IOType: {io}\n")).unwrap();
+        let c = rtlgen::driver::compile(&dir.join("model.onnx"), Some(cfg.path()), None).unwrap();
+        let design = c.design().unwrap();
+        let encoding = |name: &str| layer(&design, name).encoding;
+        for name in ["BipolarQuant_3", "BipolarQuant_4", "MaxPool_0", "Reshape_0"] {
+            assert_eq!(encoding(name), Encoding::Bipolar, "{io}: {name}");
+        }
+        assert_eq!(encoding("Gemm_0"), Encoding::Mantissa, "the model output");
+        // The input's BipolarQuant gives ±1: the top module passes on the sign bits of in_data.
+        assert!(design.files[0].1.contains("in_codes"));
+        for conv in ["Conv_0", "Conv_1"] {
+            let kind = &layer(&design, conv).kind;
+            assert!(kind.contains("XNOR-popcount"), "{io}: {kind}");
+        }
+        let ternary = layer(&design, "Conv_1");
+        assert!(ternary.zero_weights > 100, "{}", ternary.zero_weights);
+        assert_eq!(ternary.multipliers, 0);
+        assert_eq!(layer(&design, "Gemm_0").kind, "Dense (XNOR-popcount)");
+
+        let golden = c.golden.to_values(&c.golden.run_batch(x.view()).unwrap());
+        assert_eq!(golden, y, "golden model vs qonnx");
+        let rtl = cosim(&c, &design, &x.slice(rows).to_owned());
+        assert_eq!(rtl, y.slice(rows), "{io} RTL vs qonnx");
+    }
 }
 
 /// `x[n] → Quant (8 bits, 2^-4) → BipolarQuant → Gemm fc1 → BipolarQuant → Gemm fc2 …` over

@@ -535,6 +535,7 @@ fn rtl_reproduces_qonnx_on_the_brevitas_exports() {
         ("brevitas_mlp_w4a4_po2", "{}"),
         ("residual_w4a4", "{}"),
         ("brevitas_cnn_w4a4", "IOType: io_stream\n"),
+        ("brevitas_cnn_w4a4", "IOType: io_parallel\n"),
         ("binary_mlp", "{}"),
     ] {
         assert_eq!(rtl_of_case(name, config), load(name, "Y.npy"), "{name}");

@@ -356,12 +356,32 @@ fn unsupported_cnn_settings_are_user_errors() {
     };
     let parallel = dir.path().join("parallel.yml");
     std::fs::write(&parallel, "IOType: io_parallel\n").unwrap();
-    let m = write("conv.onnx", &[conv("conv1", 2, 2, &[3, 3], &[1, 1], 1)]);
+    let m = write(
+        "global.onnx",
+        &[CnnLayer::GlobalAveragePool { name: "gap".into() }],
+    );
     let err = compile(&m, Some(&parallel), None)
         .err()
         .unwrap()
         .to_string();
-    assert!(err.contains("conv1") && err.contains("io_stream"), "{err}");
+    assert!(err.contains("gap") && err.contains("io_stream"), "{err}");
+    let reused = dir.path().join("reused.yml");
+    std::fs::write(
+        &reused,
+        "IOType: io_parallel\nLayerName:\n  conv1:\n    ReuseFactor: 2\n",
+    )
+    .unwrap();
+    let m = write("conv.onnx", &[conv("conv1", 2, 2, &[3, 3], &[1, 1], 1)]);
+    let err = compile(&m, Some(&reused), None)
+        .unwrap()
+        .design()
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("conv1") && err.contains("ReuseFactor"),
+        "{err}"
+    );
     let m = write(
         "avg.onnx",
         &[CnnLayer::AveragePool {
@@ -465,6 +485,24 @@ fn random_conv_case(seed: u64) {
         padded * reuse,
         "seed {seed}: a pixel every R cycles"
     );
+    let parallel = cfg
+        .replace("IOType: io_stream", "IOType: io_parallel")
+        .replace(&format!("ReuseFactor: {reuse}"), "ReuseFactor: 1");
+    cosim_parallel(&build(&input, &layers, &parallel), 4);
+}
+
+/// Lints the io_parallel design and co-simulates `samples` stimulus samples at its latency.
+fn cosim_parallel(c: &Compiled, samples: usize) {
+    require_tool("verilator");
+    let design = c.design().unwrap();
+    assert!(design.stream.is_none());
+    assert_lint_clean(&design.files, &design.top);
+    let inputs = stimulus(&c.golden, samples, 5);
+    let o = rtlgen::sim::cosim::run_mantissas(c, &design, &inputs, None).unwrap();
+    let summary = o.summary();
+    assert_eq!(o.mismatched_samples, 0, "{summary}");
+    assert_eq!(o.received, samples, "{summary}");
+    assert_eq!(o.latency_measured, Some(design.latency), "{summary}");
 }
 
 proptest::proptest! {

@@ -62,15 +62,12 @@ fn run(graph: &mut Graph, ctx: &mut PassContext) -> Result<()> {
     if cfg.io_type == IoType::Parallel {
         for n in graph.order()? {
             let node = &graph.g[n];
-            if matches!(
-                node.op,
-                Op::Conv(_) | Op::Pad(_) | Op::Pool(_) | Op::GlobalPool(_)
-            ) {
+            if matches!(node.op, Op::GlobalPool(_)) {
                 diags.push(Diagnostic::new(
                     &node.name,
                     Some(node.op.layer_type()),
                     "IOType",
-                    "io_stream (convolutions stream one pixel per beat)",
+                    "io_stream (global pooling accumulates an image pixel by pixel)",
                     "io_parallel",
                 ));
             }

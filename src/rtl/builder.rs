@@ -14,6 +14,8 @@ pub struct ModuleBuilder {
     stage: Vec<u32>,
     delayed: BTreeMap<(NetId, u32), NetId>,
     names: BTreeSet<String>,
+    /// Prepended to the name of every net created (see [`ModuleBuilder::scoped`]).
+    prefix: String,
 }
 
 /// A net together with the fixed-point meaning of its bits.
@@ -37,11 +39,23 @@ impl ModuleBuilder {
             delayed: BTreeMap::new(),
             max_stage_ns: 0.0,
             names: BTreeSet::new(),
+            prefix: String::new(),
         }
     }
 
-    fn unique(&mut self, base: &str) -> String {
-        let mut name = base.to_owned();
+    /// Runs `f` with the name of every net it creates prefixed by `prefix` (one window of a
+    /// convolution, say).
+    pub fn scoped<T>(&mut self, prefix: &str, f: impl FnOnce(&mut Self) -> T) -> T {
+        let nested = format!("{}{prefix}", self.prefix);
+        let outer = std::mem::replace(&mut self.prefix, nested);
+        let result = f(self);
+        self.prefix = outer;
+        result
+    }
+
+    fn unique(&mut self, name: &str) -> String {
+        let base = format!("{}{name}", self.prefix);
+        let mut name = base.clone();
         let mut k = 2;
         while !self.names.insert(name.clone()) {
             name = format!("{base}_{k}");

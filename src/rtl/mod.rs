@@ -14,6 +14,7 @@ mod dense;
 pub mod dense_tm;
 mod encoding;
 pub mod estimate;
+mod image;
 mod logic;
 mod merge;
 mod netlist;
@@ -825,6 +826,73 @@ fn lower_layer(
         } => (
             thresholds::lower(b, xs, steps, result, name, timing)?,
             LayerInfo::elementwise(name, module, "Thresholds", n_in, x_ty, *result),
+        ),
+        Layer::Conv { window, kernel, .. } => {
+            let (outs, multipliers, shifts) = image::lower_conv(b, window, kernel, inputs, timing)?;
+            let input = match inputs.codes.first() {
+                Some(Some(_)) => Encoding::Bipolar,
+                _ => Encoding::Mantissa,
+            };
+            let counting = if xnor::applies(kernel, input) {
+                " (XNOR-popcount)"
+            } else {
+                ""
+            };
+            let info = LayerInfo {
+                name: kernel.name.clone(),
+                module: module.to_owned(),
+                kind: format!(
+                    "Conv {}x{} /{}x{}{counting}",
+                    window.kernel_h, window.kernel_w, window.stride_h, window.stride_w
+                ),
+                n_in,
+                n_out: outs.len(),
+                latency: 0,
+                ii: 1,
+                multipliers,
+                shifts,
+                zero_weights: kernel.weights.iter().filter(|&&w| w == 0).count(),
+                accum_plan: Some(kernel.plan),
+                input_type: x_ty,
+                result_type: kernel.precision.result,
+                encoding: Encoding::Mantissa,
+                precision: Some(kernel.precision),
+                estimated_stage_ns: 0.0,
+                estimate: estimate::Estimate::default(),
+            };
+            (outs, info)
+        }
+        Layer::Pool(pk) => {
+            let outs = image::lower_pool(b, pk, xs)?;
+            let w = pk.window;
+            let kind = format!(
+                "{:?}Pool {}x{} /{}x{}",
+                pk.kind, w.kernel_h, w.kernel_w, w.stride_h, w.stride_w
+            );
+            let info = LayerInfo {
+                n_out: outs.len(),
+                ..LayerInfo::elementwise(&pk.name, module, &kind, n_in, x_ty, pk.precision.result)
+            };
+            (outs, info)
+        }
+        Layer::Pad {
+            name,
+            h,
+            w,
+            channels,
+            padding,
+            fill,
+        } => {
+            let outs = image::pad(xs, (*h, *w, *channels), padding, *fill);
+            let info = LayerInfo {
+                n_out: outs.len(),
+                ..LayerInfo::elementwise(name, module, "ZeroPad", n_in, x_ty, x_ty)
+            };
+            (outs, info)
+        }
+        Layer::Transpose { name, perm } => (
+            image::transpose(xs, perm),
+            LayerInfo::elementwise(name, module, "Transpose", n_in, x_ty, x_ty),
         ),
         other => {
             return Err(crate::diag::Error::Internal(format!(
