@@ -455,7 +455,15 @@ pub fn generate(
         let module = format!("{top}_{}", layer.name());
         let buses: Vec<Bus> = operands.iter().map(|&v| values[v]).collect();
         let out = encodings[k + 1];
-        let (m, info) = layer_module(layer, &module, &buses, out, origins(layer.name()), timing)?;
+        let (m, info) = layer_module(
+            layer,
+            &module,
+            &buses,
+            out,
+            Registers::UnlessWiring,
+            origins(layer.name()),
+            timing,
+        )?;
         files.push((format!("{module}.v"), verilog::print(&m, header)?));
         values.push(Bus {
             ty: info.result_type,
@@ -583,24 +591,30 @@ fn buses_comment(buses: &[Bus]) -> Vec<String> {
         .collect()
 }
 
+/// Whether a module whose outputs are its inputs rearranged (or constants) registers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Registers {
+    /// Always: a core inside an io_stream stage has a latency of at least 1.
+    Always,
+    /// Not for such wiring (a Pad or Transpose in io_parallel): latency 0.
+    UnlessWiring,
+}
+
 /// The io_parallel module of `layer` over its operands `buses`, its output in `out`.
 fn layer_module(
     layer: &Layer,
     module: &str,
     buses: &[Bus],
     out: Encoding,
+    registers: Registers,
     origin: String,
     timing: &timing::Timing,
 ) -> Result<(Module, LayerInfo)> {
     let x_ty = buses[0].ty;
-    parallel_module(
-        module,
-        buses,
-        out,
-        origin,
-        timing,
-        &mut |b, xs, in_valid| lower_layer(b, layer, module, x_ty, xs, in_valid, timing),
-    )
+    let mut lower = |b: &mut ModuleBuilder, xs: &Inputs, in_valid| {
+        lower_layer(b, layer, module, x_ty, xs, in_valid, timing)
+    };
+    parallel_module(module, buses, out, registers, origin, timing, &mut lower)
 }
 
 /// A module's input elements: the operands' elements one after another, in stage 0.
@@ -623,6 +637,7 @@ fn parallel_module(
     module: &str,
     buses: &[Bus],
     out: Encoding,
+    registers: Registers,
     origin: String,
     timing: &timing::Timing,
     lower: &mut Lowering,
@@ -678,7 +693,23 @@ fn parallel_module(
     }
     let (outs, mut info) = lower(&mut b, &inputs, in_valid)?;
     info.encoding = out;
-    finish_parallel_module(b, outs, info, clk, rst, in_valid, buses, origin, timing)
+    let wiring = outs.iter().all(|o| match o {
+        Out::Sig(s) => inputs.values.iter().any(|x| x.net == s.net),
+        Out::Const(_) => true,
+    });
+    let latency = match registers {
+        Registers::UnlessWiring if wiring => 0,
+        _ => outs
+            .iter()
+            .filter_map(|o| match o {
+                Out::Sig(s) => Some(b.stage_of(s.net) + 1),
+                Out::Const(_) => None,
+            })
+            .max()
+            .unwrap_or(1),
+    };
+    let ports = (clk, rst, in_valid);
+    finish_parallel_module(b, outs, info, latency, ports, buses, origin, timing)
 }
 
 /// The arithmetic of the layers that have an io_parallel lowering.
@@ -927,25 +958,13 @@ fn finish_parallel_module(
     mut b: ModuleBuilder,
     outs: Vec<Out>,
     mut info: LayerInfo,
-    clk: NetId,
-    rst: NetId,
-    in_valid: NetId,
+    latency: u32,
+    (clk, rst, in_valid): (NetId, NetId, NetId),
     buses: &[Bus],
     origin: String,
     timing: &timing::Timing,
 ) -> Result<(Module, LayerInfo)> {
     let n_in: usize = buses.iter().map(|bus| bus.elements).sum();
-    let latency = outs
-        .iter()
-        .filter_map(|o| {
-            if let Out::Sig(s) = o {
-                Some(b.stage_of(s.net) + 1)
-            } else {
-                None
-            }
-        })
-        .max()
-        .unwrap_or(1);
     let wy = info.encoding.element_bits(&info.result_type);
     let mut parts = Vec::new();
     for (j, o) in outs.iter().enumerate().rev() {

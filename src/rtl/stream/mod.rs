@@ -27,7 +27,9 @@ mod window;
 use super::builder::ModuleBuilder;
 use super::netlist::*;
 use super::timing::Timing;
-use super::{encoding, estimate, layer_module, verilog, Bus, Design, Encoding, LayerInfo};
+use super::{
+    encoding, estimate, layer_module, verilog, Bus, Design, Encoding, LayerInfo, Registers,
+};
 use crate::config::ConvImplementation;
 use crate::diag::{Diagnostic, Error, Result};
 use crate::fixed::FixedType;
@@ -705,7 +707,15 @@ fn lower_join(
     };
     let buses: Vec<Bus> = xs.iter().map(|x| x.beat_bus(x.beat_elements())).collect();
     let core_name = format!("{}_core", b.m.name);
-    let (core, info) = layer_module(&beat_layer, &core_name, &buses, out, origin.clone(), timing)?;
+    let (core, info) = layer_module(
+        &beat_layer,
+        &core_name,
+        &buses,
+        out,
+        Registers::Always,
+        origin.clone(),
+        timing,
+    )?;
     let operand_bits: Vec<u32> = xs.iter().map(|x| x.beat_bits()).collect();
     let behaviour = stage::join_stage(&mut b, &operand_bits, fifo_depths, &core_of(&core, &info))?;
     let depths: Vec<String> = fifo_depths.iter().map(|d| d.to_string()).collect();
@@ -750,6 +760,7 @@ fn core_module(
         &format!("{stage}_core"),
         &[x.beat_bus(n_in)],
         out,
+        Registers::Always,
         origin.to_owned(),
         timing,
     )
@@ -794,6 +805,7 @@ fn custom_core(
         &module,
         &[input],
         out,
+        Registers::Always,
         origin.to_owned(),
         timing,
         &mut |b, inputs, _| {
