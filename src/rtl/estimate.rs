@@ -316,7 +316,9 @@ pub fn estimate(m: &Module, family: Family) -> Estimate {
                 }
                 Expr::Mux(..) => e.luts += w.div_ceil(k / 2 - 1),
                 Expr::Cmp(_, n, _) => e.luts += (m.net(*n).width as u64).div_ceil(k / 2),
-                Expr::And(_) | Expr::Or(_) | Expr::Not(_) => e.luts += 1,
+                Expr::And(_) | Expr::Or(_) => e.luts += 1,
+                // An inverter folds into the LUT that reads it.
+                Expr::Not(_) => {}
                 Expr::ReduceOr { hi, lo, .. } => e.luts += ((hi - lo + 1) as u64).div_ceil(k),
                 Expr::Copy(_) | Expr::Concat(_) => {}
             },
