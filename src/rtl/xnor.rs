@@ -106,6 +106,14 @@ pub fn lower(
             else {
                 unreachable!("a popcount of at least one bit is a net")
             };
+            if members.len() > 1 {
+                let note = format!(
+                    "{} output {j}: inputs whose sign matches their weight's, among the {} of magnitude {c}",
+                    layer.name,
+                    members.len()
+                );
+                b.note(count.net, note);
+            }
             let (weighted, is_multiplier) = weigh(b, count, range, 2 * c, j, g, f_prod)?;
             multipliers += usize::from(is_multiplier);
             terms.push(weighted);
