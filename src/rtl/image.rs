@@ -6,7 +6,6 @@
 
 use super::builder::{ModuleBuilder, Signal};
 use super::dense::{self, Out};
-use super::encoding::Encoding;
 use super::timing::Timing;
 use super::{pool, xnor, Inputs};
 use crate::diag::{Diagnostic, Error, Result};
@@ -33,10 +32,7 @@ pub fn lower_conv(
             r.to_string(),
         )));
     }
-    let input = match inputs.codes.first() {
-        Some(Some(_)) => Encoding::Bipolar,
-        _ => Encoding::Mantissa,
-    };
+    let input = inputs.encoding();
     let (mut multipliers, mut shifts) = (0, 0);
     let mut outs = Vec::with_capacity(window.out_h() * window.out_w() * kernel.n_out);
     for oh in 0..window.out_h() {

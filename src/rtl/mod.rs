@@ -625,6 +625,17 @@ pub struct Inputs {
     pub codes: Vec<Option<NetId>>,
 }
 
+impl Inputs {
+    /// `Bipolar` when every element arrives as an XNOR bit.
+    pub fn encoding(&self) -> Encoding {
+        if !self.codes.is_empty() && self.codes.iter().all(Option::is_some) {
+            Encoding::Bipolar
+        } else {
+            Encoding::Mantissa
+        }
+    }
+}
+
 /// Lowers a layer's arithmetic: its outputs and its report row (latency and estimates are
 /// filled in by [`parallel_module`]).
 type Lowering<'a> =
@@ -728,11 +739,8 @@ fn lower_layer(
         Layer::Dense(d) => {
             let r = d.settings.reuse_factor;
             let nz: Vec<i128> = d.weights.iter().copied().filter(|&w| w != 0).collect();
+            let input = inputs.encoding();
             let codes: Option<Vec<NetId>> = inputs.codes.iter().copied().collect();
-            let input = match codes {
-                Some(_) => Encoding::Bipolar,
-                None => Encoding::Mantissa,
-            };
             let (outs, multipliers, shifts) = match codes {
                 Some(codes) if xnor::applies(d, input) => {
                     let (outs, multipliers) = xnor::lower(b, d, &codes, timing)?;
@@ -860,11 +868,7 @@ fn lower_layer(
         ),
         Layer::Conv { window, kernel, .. } => {
             let (outs, multipliers, shifts) = image::lower_conv(b, window, kernel, inputs, timing)?;
-            let input = match inputs.codes.first() {
-                Some(Some(_)) => Encoding::Bipolar,
-                _ => Encoding::Mantissa,
-            };
-            let counting = if xnor::applies(kernel, input) {
+            let counting = if xnor::applies(kernel, inputs.encoding()) {
                 " (XNOR-popcount)"
             } else {
                 ""
