@@ -50,6 +50,17 @@ pub(super) enum Sum {
     Const(i128, i32),
 }
 
+/// What [`lower`] builds for `layer`'s non-zero weights: constant multipliers, and products
+/// that are wires or shifts (weights ±2^k).
+pub fn product_counts(layer: &DenseKernel) -> (usize, usize) {
+    let nz = layer.weights.iter().filter(|&&w| w != 0);
+    let shifts = nz
+        .clone()
+        .filter(|w| w.unsigned_abs().is_power_of_two())
+        .count();
+    (nz.count() - shifts, shifts)
+}
+
 /// Lowers a dense kernel whose input elements are `xs` (stage 0); returns one output per neuron.
 pub fn lower(
     b: &mut ModuleBuilder,

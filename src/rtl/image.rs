@@ -49,14 +49,9 @@ pub fn lower_conv(
                     Ok(outs)
                 } else {
                     let patch: Vec<Signal> = taps.map(|k| inputs.values[index(k)]).collect();
-                    let nz = kernel.weights.iter().filter(|&&w| w != 0).count();
-                    let wired = kernel
-                        .weights
-                        .iter()
-                        .filter(|&&w| w != 0 && w.unsigned_abs().is_power_of_two())
-                        .count();
+                    let (built, wired) = dense::product_counts(kernel);
+                    multipliers += built;
                     shifts += wired;
-                    multipliers += nz - wired;
                     dense::lower(b, kernel, &patch, timing)
                 }
             })?;

@@ -738,7 +738,6 @@ fn lower_layer(
     Ok(match layer {
         Layer::Dense(d) => {
             let r = d.settings.reuse_factor;
-            let nz: Vec<i128> = d.weights.iter().copied().filter(|&w| w != 0).collect();
             let input = inputs.encoding();
             let codes: Option<Vec<NetId>> = inputs.codes.iter().copied().collect();
             let (outs, multipliers, shifts) = match codes {
@@ -755,12 +754,8 @@ fn lower_layer(
                     )
                 }
                 _ => {
-                    let shifts = nz
-                        .iter()
-                        .filter(|w| w.unsigned_abs().is_power_of_two())
-                        .count();
-                    let outs = dense::lower(b, d, xs, timing)?;
-                    (outs, nz.len() - shifts, shifts)
+                    let (multipliers, shifts) = dense::product_counts(d);
+                    (dense::lower(b, d, xs, timing)?, multipliers, shifts)
                 }
             };
             let info = LayerInfo {
@@ -773,7 +768,7 @@ fn lower_layer(
                 ii: r as u32,
                 multipliers,
                 shifts,
-                zero_weights: d.weights.len() - nz.len(),
+                zero_weights: d.weights.iter().filter(|&&w| w == 0).count(),
                 accum_plan: Some(d.plan),
                 input_type: x_ty,
                 result_type: d.precision.result,
