@@ -10,6 +10,9 @@
 //! * User errors for bad or unsupported QONNX nodes (exit code 2), and hardware refusing
 //!   several quantizers on the input cleanly.
 
+mod common;
+
+use common::qonnx::{strategy_mode, MODES};
 use ndarray::{Array2, ArrayD, Ix2};
 use ndarray_npy::read_npy;
 use proptest::prelude::*;
@@ -341,16 +344,6 @@ fn quant_f64(x: f64, spec: Spec) -> f64 {
     (q - z) * s
 }
 
-const MODES: [&str; 7] = [
-    "ROUND",
-    "FLOOR",
-    "CEIL",
-    "UP",
-    "DOWN",
-    "HALF_UP",
-    "HALF_DOWN",
-];
-
 fn int_quant(spec: Spec) -> IntQuant {
     let Spec(scale, zero_point, bits, signed, narrow, mode) = spec;
     IntQuant {
@@ -470,10 +463,6 @@ fn non_power_of_two_scale_is_decided_exactly() {
         24,
         "the type holds every k·f32(0.3)"
     );
-}
-
-fn strategy_mode() -> impl Strategy<Value = &'static str> {
-    prop::sample::select(&MODES[..])
 }
 
 proptest! {

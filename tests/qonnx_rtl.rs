@@ -18,7 +18,7 @@
 
 mod common;
 
-use common::qonnx::{per_channel, q, scalar, Qonnx, P, Q};
+use common::qonnx::{per_channel, q, scalar, strategy_mode, Qonnx, MODES, P, Q};
 use common::{assert_lint_clean, require_tool};
 use ndarray::{Array2, ArrayD, Ix2, IxDyn};
 use ndarray_npy::read_npy;
@@ -71,6 +71,16 @@ fn cosim(c: &Compiled, design: &Design, x: &Array2<f64>) -> Array2<f64> {
     assert_eq!(outcome.received, x.nrows(), "{summary}");
     assert_eq!(outcome.latency_measured, Some(design.latency), "{summary}");
     outcome.rtl_values
+}
+
+/// The outputs `outs` of `g` (each of `n` elements) concatenated as the model's output, compiled
+/// and co-simulated on [`levels`] of `n` inputs.
+fn cosim_outputs(mut g: Qonnx, outs: &[String], n: usize) {
+    let refs: Vec<&str> = outs.iter().map(String::as_str).collect();
+    let y = g.g.concat("cat", &refs, -1);
+    let model = g.finish(&y, &[n * refs.len()]);
+    let (c, _dir) = compile(&model, "{}");
+    cosim(&c, &c.design().unwrap(), &levels(n));
 }
 
 /// qonnx's IntQuant written out in f64 (exact for power-of-two scales on these inputs):
@@ -171,16 +181,6 @@ fn uniform(scale: f32, zero: f32, q: Q) -> Case {
         q,
     }
 }
-
-const MODES: [&str; 7] = [
-    "ROUND",
-    "FLOOR",
-    "CEIL",
-    "UP",
-    "DOWN",
-    "HALF_UP",
-    "HALF_DOWN",
-];
 
 /// Every rounding mode on 4-bit signed levels of 2^-2 (two bits dropped: ties at every ±½) and
 /// of 2^-3 with zero point 3 (one bit dropped, ties moved by the zero point), clamping at both
@@ -324,11 +324,7 @@ fn trunc_v1() {
     ));
     outs.push(g.trunc("tn", &x, (0.3, 0.0), (8, 6), None, (true, false), "ROUND"));
     outs.push(g.trunc("tw", &x, (0.25, 1.0), (6, 7), None, (true, false), "CEIL"));
-    let refs: Vec<&str> = outs.iter().map(String::as_str).collect();
-    let y = g.g.concat("cat", &refs, -1);
-    let model = g.finish(&y, &[4 * refs.len()]);
-    let (c, _dir) = compile(&model, "{}");
-    cosim(&c, &c.design().unwrap(), &levels(4));
+    cosim_outputs(g, &outs, 4);
 }
 
 /// `Trunc` v2: the output scale's power of two (2^round(log2(s_out/s)), also when the ratio is
@@ -360,11 +356,7 @@ fn trunc_v2() {
     for (name, sz, out_bits, out_scale, sn, mode) in variants {
         outs.push(g.trunc(name, &x, sz, (8, out_bits), Some(out_scale), sn, mode));
     }
-    let refs: Vec<&str> = outs.iter().map(String::as_str).collect();
-    let y = g.g.concat("cat", &refs, -1);
-    let model = g.finish(&y, &[4 * refs.len()]);
-    let (c, _dir) = compile(&model, "{}");
-    cosim(&c, &c.design().unwrap(), &levels(4));
+    cosim_outputs(g, &outs, 4);
 }
 
 /// `MultiThreshold` per channel (sorted, unsorted, duplicated thresholds and thresholds beyond
@@ -400,11 +392,7 @@ fn multithreshold_and_bipolar() {
         ),
         g.bipolar("bq", &x, per_channel(&[1.0, 0.5, 0.3])),
     ];
-    let refs: Vec<&str> = outs.iter().map(String::as_str).collect();
-    let y = g.g.concat("cat", &refs, -1);
-    let model = g.finish(&y, &[3 * refs.len()]);
-    let (c, _dir) = compile(&model, "{}");
-    cosim(&c, &c.design().unwrap(), &levels(3));
+    cosim_outputs(g, &outs, 3);
 }
 
 /// Deterministic values on a 2^-3 grid in (−1, 1).
@@ -576,10 +564,6 @@ fn the_qonnx_example_is_the_power_of_two_brevitas_mlp_and_builds() {
 
 // ---------------------------------------------------------------------------------------------
 // Random power-of-two quantizers
-
-fn strategy_mode() -> impl Strategy<Value = &'static str> {
-    prop::sample::select(&MODES[..])
-}
 
 /// Four channels with their own scale exponent and zero point.
 fn check_random(bits: u32, signed: bool, narrow: bool, mode: &'static str, ez: &[(i32, i32)]) {

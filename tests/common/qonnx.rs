@@ -1,6 +1,7 @@
 //! A builder of small QONNX graphs for the tests: [`GraphBuilder`] nodes plus QONNX quantizers
 //! whose parameters become initializers.
 
+use proptest::prelude::*;
 use rtlgen::modelgen::{float_attr, int_attr, string_attr, GraphBuilder};
 use rtlgen::onnx_proto::{tensor_proto::DataType, ModelProto, OperatorSetIdProto, TensorProto};
 
@@ -157,4 +158,20 @@ impl Qonnx {
         });
         m
     }
+}
+
+/// QONNX's seven rounding modes.
+pub const MODES: [&str; 7] = [
+    "ROUND",
+    "FLOOR",
+    "CEIL",
+    "UP",
+    "DOWN",
+    "HALF_UP",
+    "HALF_DOWN",
+];
+
+/// One of [`MODES`].
+pub fn strategy_mode() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(&MODES[..])
 }
