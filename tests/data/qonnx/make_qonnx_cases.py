@@ -1,19 +1,32 @@
 #!/usr/bin/env python3
-"""Generate the QONNX peer cases: `python make_qonnx_cases.py <case>...|all|list|readme`.
+"""Generate the QONNX peer cases: `python make_qonnx_cases.py <case>...|all|list|readme|verify [<case>...]`.
 
 Each case folder <case>/ gets
-  model.onnx       the QONNX model after qonnx.util.cleanup.cleanup_model (NCHW, batch size 1, as exported)
+  model.onnx       the QONNX model after qonnx.util.cleanup.cleanup_model (batch size 1, as exported: NCHW for
+                   Brevitas and the hand-built graphs, the Keras NHWC input for the QKeras CNN)
   X.npy            float32 inputs, batch-first; row i is fed as X[i:i+1]
   Y.npy            qonnx.core.onnx_exec.execute_onnx(model, {input: X[i:i+1]}) stacked over the rows (float32)
   graph.txt        a human-readable dump of the committed graph (nodes, attributes, small initializers)
   Y_brevitas.npy   (Brevitas cases only) the Brevitas torch module's output on the same X
+  Y_keras.npy      (QKeras cases only) the QKeras model's predict() on the same X
 and README.md is regenerated from every case folder present.
 
-Environment (see README.md): qonnx 1.0.0, brevitas 0.13.4, torch 2.15, onnx 1.22.0 (NOT 1.23: qonnx's
-per-node onnxruntime sessions are built with onnx.helper.make_model's default IR version, and onnx 1.23
-writes IR 14, which onnxruntime 1.31 rejects), onnxruntime 1.31.1, numpy 2.4.
+Two environments (README.md has the versions):
+* every case except qkeras_*: qonnx 1.0.0, brevitas 0.13.4, torch 2.15, onnx 1.22.0 (NOT 1.23: qonnx's per-node
+  onnxruntime sessions are built with onnx.helper.make_model's default IR version, and onnx 1.23 writes IR 14,
+  which onnxruntime 1.31 rejects), onnxruntime 1.31.1, numpy 2.4:
+      pip install qonnx brevitas torch onnxruntime onnxoptimizer "onnx==1.22.0" numpy
+* qkeras_*: qonnx's QKeras converter (qonnx.converters.from_keras) exists only up to qonnx 0.4.0 (it was removed
+  before 1.0.0), whose qkeras extra caps TensorFlow at 2.14.1 (QKeras 0.9.0 needs Keras 2):
+      pip install "qonnx[qkeras]==0.4.0" "tensorflow==2.14.1" "tf2onnx==1.16.1" "qkeras==0.9.0" \
+          "tensorflow-model-optimization==0.7.5" "numpy==1.26.4" "onnx==1.17.0" "onnxruntime==1.20.1" "protobuf==3.20.3"
+  Then, in the qonnx 1.0.0 environment, `python make_qonnx_cases.py verify qkeras_mlp qkeras_cnn qkeras_binary`
+  checks that qonnx 1.0.0's cleanup_model leaves those graphs unchanged and its execute_onnx reproduces Y.npy.
+TensorFlow, QKeras, torch and Brevitas are imported inside the case functions only. `all` makes the cases the
+running environment can make and names the ones it skips; a case named explicitly in the wrong one is refused.
 """
 import io
+import logging
 import os
 import sys
 import warnings
@@ -583,6 +596,177 @@ def case_residual_w4a4():
 
 
 # --------------------------------------------------------------------------------------------------
+# QKeras models (qonnx.converters.from_keras: qonnx <= 0.4.0, the second environment of the docstring)
+# --------------------------------------------------------------------------------------------------
+def _tf():
+    """Import tensorflow lazily (only the QKeras cases need it), quietly."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    logging.getLogger("tf2onnx").setLevel(logging.ERROR)
+    return tf
+
+
+def export_qkeras(model):
+    """qonnx's QKeras converter: strips the QKeras layers to Keras ones, converts with tf2onnx (its default
+    opset) and inserts Quant nodes; from_keras itself sets batch 1 and runs cleanup_model.
+
+    Its output is the same graph on every run, but the order of the independent weight Quant nodes and of
+    the initializers varies between runs (even with PYTHONHASHSEED fixed), and cleanup_model numbers the
+    nodes in graph order. So that regenerating gives the same files, the graph is put into one canonical
+    order (weight/bias Quant nodes first, sorted by the position and input slot of the node they feed,
+    then the activation path in data-flow order), renamed again by cleanup_model, and its initializers,
+    value_info and quantization annotations are sorted by name. Nothing else changes."""
+    from qonnx.converters import from_keras  # removed from qonnx after 0.4.0
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.util.cleanup import cleanup_model
+
+    mp, _ = from_keras(model, name=model.name)
+    g = mp.graph
+    inits = {i.name for i in g.initializer}
+    nodes = list(g.node)
+    params = [n for n in nodes if all(i in inits for i in n.input if i)]
+    rest, avail = [], {g.input[0].name} | inits
+    todo = [n for n in nodes if n not in params]
+    while todo:  # data-flow order of the activation path (a chain here, so unique)
+        ready = [n for n in todo if all(i in avail or i == "" or any(i in p.output for p in params) for i in n.input)]
+        assert ready, "graph is not a DAG"
+        rest.append(ready[0])
+        todo.remove(ready[0])
+        avail.update(ready[0].output)
+
+    def feeds(n):
+        return min((k, j) for k, c in enumerate(rest) for j, i in enumerate(c.input) if i in n.output)
+
+    order = sorted(params, key=feeds) + rest
+    del g.node[:]
+    g.node.extend(order)
+    mp = cleanup_model(ModelWrapper(mp)).model
+    g = mp.graph
+    for field in (g.initializer, g.value_info, g.quantization_annotation):
+        items = sorted(field, key=lambda t: t.tensor_name if hasattr(t, "tensor_name") else t.name)
+        del field[:]
+        field.extend(items)
+    return mp
+
+
+def keras_out(model, X):
+    return np.asarray(model.predict(X, batch_size=len(X), verbose=0), dtype=np.float32)
+
+
+def qkeras_x(shape, grid, k_max, seed, n_grid=48, sigmas=(0.5, 1.0, 1.5)):
+    """n_grid rows with every input on the grid k*grid (|k| <= k_max; chosen so that the first layer's
+    products and sums are exact and land on the ties of the next quantizer), then normal(0, sigma)
+    rows; the last row is all zeros."""
+    rng = np.random.default_rng(seed)
+    n = int(np.prod(shape))
+    rows = [(rng.integers(-k_max, k_max + 1, n) * grid).astype(np.float32).reshape(shape) for _ in range(n_grid)]
+    while len(rows) < N_ROWS:
+        rows.append((rng.standard_normal(n) * sigmas[len(rows) % len(sigmas)]).astype(np.float32).reshape(shape))
+    rows[-1] = np.zeros(shape, np.float32)
+    return np.stack(rows).astype(np.float32)
+
+
+def _ties_hit(pre, scale, hi):
+    """How many values of pre (float64, exact) lie on a tie (k+1/2)*scale inside [0, hi]."""
+    q = pre / scale - 0.5
+    return int(np.sum((q == np.round(q)) & (pre >= 0) & (pre <= hi)))
+
+
+def case_qkeras_mlp():
+    """hls4ml jet-tagging style MLP, 16 -> 32 -> 16 -> 5, 6-bit po2 quantizers, no input quantizer."""
+    tf = _tf()
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    def q():  # alpha=1 is required: QDense turns alpha=None into 'auto_po2', which the converter drops
+        return dict(kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(6, 0, alpha=1))
+
+    x = x_in = tf.keras.layers.Input(shape=(16,), name="x")
+    x = QDense(32, name="fc1", **q())(x)
+    x = QActivation(quantized_relu(6, 0), name="relu1")(x)
+    x = QDense(16, name="fc2", **q())(x)
+    x = QActivation(quantized_relu(6, 0), name="relu2")(x)
+    x = QDense(5, name="fc3", **q())(x)
+    m = tf.keras.Model(x_in, x, name="qkeras_mlp")
+    rng = np.random.default_rng(41)
+    w1 = rng.standard_normal((16, 32)) * 0.3
+    # ties of the 2^-5 weight grid (both round half to even) and the clamp edges [-1, 31/32]
+    w1[0, :8] = np.array([3.5, -3.5, 0.5, -0.5, 31.5, -32.5, 40.0, -48.0]) / 32
+    ws = [w1, rng.standard_normal(32) * 0.2, rng.standard_normal((32, 16)) * 0.25, rng.standard_normal(16) * 0.2,
+          rng.standard_normal((16, 5)) * 0.4, rng.standard_normal(5) * 0.2]
+    m.set_weights([f32(w) for w in ws])
+    X = qkeras_x((16,), 0.25, 6, 42)
+    W1 = np.clip(np.round(f32(w1) * 32), -32, 31) / 32
+    B1 = np.clip(np.round(f32(ws[1]) * 32), -32, 31) / 32
+    print("qkeras_mlp: fc1 outputs on a tie of quantized_relu(6,0) (2^-6 grid): %d" % _ties_hit(
+        X.astype(np.float64) @ W1 + B1, 2.0**-6, 63 / 64))
+    return export_qkeras(m), X, keras_out(m, X)
+
+
+def case_qkeras_cnn():
+    """Channels-last CNN on 8x8x2 (2 channels so that tf2onnx needs a real Transpose; with 1 channel it
+    writes a Reshape instead)."""
+    tf = _tf()
+    from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
+
+    def q():
+        return dict(kernel_quantizer=quantized_bits(4, 0, alpha=1), bias_quantizer=quantized_bits(4, 0, alpha=1))
+
+    x = x_in = tf.keras.layers.Input(shape=(8, 8, 2), name="x")
+    x = QConv2D(4, (3, 3), name="conv1", **q())(x)
+    x = QActivation(quantized_relu(4, 0), name="relu1")(x)
+    x = tf.keras.layers.MaxPooling2D(2, name="pool1")(x)
+    x = tf.keras.layers.Flatten(name="flatten")(x)
+    x = QDense(5, name="fc1", **q())(x)
+    m = tf.keras.Model(x_in, x, name="qkeras_cnn")
+    rng = np.random.default_rng(43)
+    wc = rng.standard_normal((3, 3, 2, 4)) * 0.3
+    wc[0, 0, 0, :] = np.array([2.5, -2.5, 7.5, -8.5]) / 8  # ties and clamp edges of the 2^-3 grid
+    ws = [wc, rng.standard_normal(4) * 0.15, rng.standard_normal((36, 5)) * 0.4, rng.standard_normal(5) * 0.2]
+    m.set_weights([f32(w) for w in ws])
+    X = qkeras_x((8, 8, 2), 0.25, 4, 44)
+    Wc = np.clip(np.round(f32(wc) * 8), -8, 7) / 8
+    Bc = np.clip(np.round(f32(ws[1]) * 8), -8, 7) / 8
+    Xd = X.astype(np.float64)
+    pre = sum(Xd[:, i:i + 6, j:j + 6, :] @ Wc[i, j] for i in range(3) for j in range(3)) + Bc
+    print("qkeras_cnn: conv outputs on a tie of quantized_relu(4,0) (2^-4 grid): %d" % _ties_hit(pre, 2.0**-4, 15 / 16))
+    return export_qkeras(m), X, keras_out(m, X)
+
+
+def case_qkeras_binary():
+    """Binary / ternary weights with Keras BatchNormalization. QKeras binary ACTIVATIONS cannot be
+    converted (QActivation('binary') becomes a linear Activation and no Quant node: silently dropped),
+    so the activations are quantized_relu(2,1)."""
+    tf = _tf()
+    from qkeras import QActivation, QDense, binary, quantized_relu, ternary
+
+    x = x_in = tf.keras.layers.Input(shape=(16,), name="x")
+    x = QDense(32, kernel_quantizer=binary(alpha=1), use_bias=False, name="fc1")(x)
+    x = tf.keras.layers.BatchNormalization(name="bn1")(x)
+    x = QActivation(quantized_relu(2, 1), name="act1")(x)
+    x = QDense(32, kernel_quantizer=ternary(alpha=1, threshold=0.5), use_bias=False, name="fc2")(x)
+    x = tf.keras.layers.BatchNormalization(name="bn2")(x)
+    x = QActivation(quantized_relu(2, 1), name="act2")(x)
+    x = QDense(10, kernel_quantizer=binary(alpha=1), use_bias=False, name="fc3")(x)
+    m = tf.keras.Model(x_in, x, name="qkeras_binary")
+    rng = np.random.default_rng(45)
+    w1 = rng.standard_normal((16, 32))
+    w1[0, :4] = [0.0, -0.0, 1e-30, -1e-30]  # binary: sign, 0 -> +1
+    w2 = rng.standard_normal((32, 32)) * 0.6
+    w2[0, :4] = [0.5, -0.5, 0.49999997, -0.50000006]  # ternary threshold 0.5 vs Quant's round-half-even
+    w3 = rng.standard_normal((32, 10))
+
+    def bn(c):  # gamma, beta, moving_mean, moving_variance
+        gamma = rng.uniform(0.25, 1.25, c) * np.where(rng.random(c) < 0.25, -1, 1)
+        return [gamma, rng.standard_normal(c) * 0.5 + 0.5, rng.standard_normal(c) * 1.5, rng.uniform(2.0, 12.0, c)]
+
+    m.set_weights([f32(w) for w in [w1] + bn(32) + [w2] + bn(32) + [w3]])
+    X = qkeras_x((16,), 1.0, 2, 46, n_grid=24, sigmas=(1.0,))
+    return export_qkeras(m), X, keras_out(m, X)
+
+
+# --------------------------------------------------------------------------------------------------
 CASES = OrderedDict()
 DESC = OrderedDict()
 for _mode in ["ROUND", "FLOOR", "CEIL", "UP", "DOWN", "HALF_UP", "HALF_DOWN"]:
@@ -641,6 +825,20 @@ DESC["binary_cnn"] = ("binarized CNN on 1x8x8: QuantIdentity(SignedBinaryActPerT
 CASES["residual_w4a4"] = case_residual_w4a4
 DESC["residual_w4a4"] = ("x -> QuantIdentity(4b) -> QuantLinear(16,16) -> QuantReLU -> QuantLinear(16,16) -> QuantIdentity(4b) "
                          "-> Add(with the quantized input) -> QuantReLU -> QuantLinear(16,4); FixedPoint (po2) quantizers, float biases")
+CASES["qkeras_mlp"] = case_qkeras_mlp
+DESC["qkeras_mlp"] = ("QKeras (qonnx.converters.from_keras): Input(16) -> QDense(32) -> QActivation(quantized_relu(6,0)) -> "
+                      "QDense(16) -> QActivation(quantized_relu(6,0)) -> QDense(5); kernels and biases quantized_bits(6,0,alpha=1); "
+                      "no input quantizer; some fc1 weights on the ties and clamp edges of the 2^-5 grid")
+CASES["qkeras_cnn"] = case_qkeras_cnn
+DESC["qkeras_cnn"] = ("QKeras channels-last 8x8x2: QConv2D(4,3x3) -> QActivation(quantized_relu(4,0)) -> MaxPooling2D(2) -> "
+                      "Flatten -> QDense(5); kernels and biases quantized_bits(4,0,alpha=1); tf2onnx keeps the NHWC graph input "
+                      "and adds Transpose(0,3,1,2) before the Conv and Transpose(0,2,3,1) before the Reshape (Keras flattens HWC)")
+CASES["qkeras_binary"] = case_qkeras_binary
+DESC["qkeras_binary"] = ("QKeras: QDense(32, binary(alpha=1), no bias) -> BatchNormalization -> QActivation(quantized_relu(2,1)) -> "
+                         "QDense(32, ternary(alpha=1, threshold=0.5), no bias) -> BatchNormalization -> "
+                         "QActivation(quantized_relu(2,1)) -> QDense(10, binary(alpha=1)); binary weights become 1-bit "
+                         "signed Quant, ternary 2-bit signed narrow Quant, each BatchNormalization a Mul and an Add; "
+                         "fc2 has weights +-0.5 where QKeras (|w| >= 0.5 -> +-1) and Quant (round half to even -> 0) differ")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -715,14 +913,17 @@ def quant_summary(mp):
         sc = inits[n.input[1]]
         scs = ("%.9g" % sc.item()) if sc.size == 1 else "shape%s" % list(sc.shape)
         po2 = "po2" if _is_po2(sc) else "NOT po2"
+        params = [inits[i] for i in n.input[1:] if i in inits]
+        # only named when not all float32 (the QKeras converter writes float64 / int64 scalars)
+        dts = "" if all(p.dtype == np.float32 for p in params) else " (%s)" % "/".join(str(p.dtype) for p in params)
         if n.op_type == "BipolarQuant":
-            out.append("%s %s→%s BipolarQuant s=%s (%s)" % (n.name, role, feeds, scs, po2))
+            out.append("%s %s→%s BipolarQuant s=%s (%s)%s" % (n.name, role, feeds, scs, po2, dts))
         else:
             z = inits[n.input[2]]
             bw = inits[n.input[3]]
-            out.append("%s %s→%s s=%s (%s) z=%s b=%g signed=%d narrow=%d %s" % (
+            out.append("%s %s→%s s=%s (%s) z=%s b=%g signed=%d narrow=%d %s%s" % (
                 n.name, role, feeds, scs, po2, ("%g" % z.item()) if z.size == 1 else "shape%s" % list(z.shape),
-                bw.item(), a.get("signed", -1), a.get("narrow", -1), a.get("rounding_mode", "ROUND")))
+                bw.item(), a.get("signed", -1), a.get("narrow", -1), a.get("rounding_mode", "ROUND"), dts))
     return out
 
 
@@ -739,6 +940,54 @@ def run_qonnx(path, X):
     Y = np.stack(ys)
     assert Y.dtype == np.float32, Y.dtype
     return Y
+
+
+def ref_name(name):
+    """Suffix of the exporting framework's own output file: Y_keras.npy or Y_brevitas.npy."""
+    return "keras" if name.startswith("qkeras_") else "brevitas"
+
+
+def qonnx_version():
+    from importlib.metadata import version
+
+    return version("qonnx")
+
+
+def env_problem(name):
+    """None if this interpreter can make the case, else why not. The QKeras cases need qonnx's QKeras
+    converter (qonnx <= 0.4.0, venv QKERAS_ENV); every other case must be made with qonnx 1.0.0, whose
+    MultiThreshold differs from 0.4.0's (see SEMANTICS.md §4)."""
+    v = qonnx_version()
+    if name.startswith("qkeras_"):
+        try:
+            _tf()
+            import qkeras  # noqa: F401
+            import qonnx.converters  # noqa: F401
+        except ImportError as e:
+            return "needs qkeras and qonnx.converters (qonnx <= 0.4.0; this is qonnx %s): %s" % (v, e)
+        return None
+    if v != "1.0.0":
+        return "needs qonnx 1.0.0 (this is qonnx %s)" % v
+    return None
+
+
+def verify_case(name):
+    """Re-run this interpreter's qonnx on a committed case: cleanup_model must leave model.onnx's graph
+    unchanged and execute_onnx must reproduce Y.npy bit for bit. Used to confirm, under qonnx 1.0.0, the
+    QKeras cases that were made under qonnx 0.4.0."""
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.util.cleanup import cleanup_model
+
+    d = os.path.join(HERE, name)
+    path = os.path.join(d, "model.onnx")
+    before = graph_dump(onnx.load(path))
+    after = graph_dump(cleanup_model(ModelWrapper(path)).model)
+    Y = np.load(os.path.join(d, "Y.npy"))
+    P = run_qonnx(path, np.load(os.path.join(d, "X.npy")))
+    same = bool(np.array_equal(P.view(np.uint32), Y.view(np.uint32)))
+    print("%-24s qonnx %s: cleanup leaves the graph unchanged: %s; execute_onnx == Y.npy bit for bit: %s" % (
+        name, qonnx_version(), before == after, same))
+    return before == after and same
 
 
 def make_case(name):
@@ -761,8 +1010,9 @@ def make_case(name):
     np.save(os.path.join(d, "Y.npy"), Y)
     msg = ""
     if Yb is not None:
-        np.save(os.path.join(d, "Y_brevitas.npy"), Yb)
-        msg = "max|Y-Y_brevitas| = %.3g" % float(np.max(np.abs(Y - Yb)))
+        ref = ref_name(name)
+        np.save(os.path.join(d, "Y_%s.npy" % ref), Yb)
+        msg = "max|Y-Y_%s| = %.3g" % (ref, float(np.max(np.abs(Y - Yb))))
     with open(os.path.join(d, "graph.txt"), "w") as f:
         f.write(graph_dump(onnx.load(path)))
     print("%-24s X%s Y%s %s" % (name, list(X.shape), list(Y.shape), msg))
@@ -778,13 +1028,14 @@ def write_readme():
         X = np.load(os.path.join(d, "X.npy"))
         Y = np.load(os.path.join(d, "Y.npy"))
         extra = ""
-        if os.path.exists(os.path.join(d, "Y_brevitas.npy")):
-            Yb = np.load(os.path.join(d, "Y_brevitas.npy"))
-            extra = " max\\|Y−Y_brevitas\\| = %.3g." % float(np.max(np.abs(Y - Yb)))
+        ref = ref_name(name)
+        if os.path.exists(os.path.join(d, "Y_%s.npy" % ref)):
+            Yb = np.load(os.path.join(d, "Y_%s.npy" % ref))
+            extra = " max\\|Y−Y_%s\\| = %.3g." % (ref, float(np.max(np.abs(Y - Yb))))
         ops = ", ".join("%s=%d" % (o.domain or "ai.onnx", o.version) for o in mp.opset_import)
         lines.append("* **`%s`** — %s. Nodes: %s. X %s → Y %s. Opsets: %s.%s" % (
             name, DESC[name], node_summary(mp), list(X.shape), list(Y.shape), ops, extra))
-        if name.startswith(("brevitas", "binary", "residual")):
+        if name.startswith(("brevitas", "binary", "residual", "qkeras")):
             lines.append("  Quant nodes: " + "; ".join(quant_summary(mp)) + ".")
     lines.append(README_TAIL)
     with open(os.path.join(HERE, "README.md"), "w") as f:
@@ -798,7 +1049,9 @@ Made by `make_qonnx_cases.py <case>|all` (writes the case folders and regenerate
 weights kept), `X.npy` (float32 rows, batch-first; row i is fed as `X[i:i+1]`), `Y.npy` (float32,
 `qonnx.core.onnx_exec.execute_onnx` run once per row), `graph.txt` (readable dump: every node with its
 attributes and the values of its small initializers) and, for the Brevitas cases, `Y_brevitas.npy`
-(the Brevitas torch module's float output on the same X).
+(the Brevitas torch module's float output on the same X). The QKeras cases (`qkeras_*`) have
+`Y_keras.npy` instead (the Keras model's `predict` on the same X), and `qkeras_cnn` keeps Keras'
+channels-last NHWC graph input (tf2onnx transposes to NCHW inside the graph).
 
 `check_cases.py` re-implements every node with numpy alone (its own protobuf reader, no onnx/qonnx/
 onnxruntime import) and compares with `Y.npy` bit for bit. `SEMANTICS.md` states the node semantics
@@ -814,6 +1067,34 @@ Brevitas 0.13.4 with torch ≥ 2.9 exports through the dynamo exporter (`export_
 is its default): standard opset 20 and `qonnx.custom_op.general` opset **2** (so a Trunc there would
 run as Trunc_v2). The hand-built graphs import `qonnx.custom_op.general` opset 1 (opset 2 for
 `trunc_v2`) and ai.onnx opset 13.
+
+**QKeras cases: a second environment.** qonnx's QKeras converter (`qonnx.converters.from_keras`)
+is not in qonnx 1.0.0: qonnx removed it before 1.0.0 (commit d305369, 2025-11-27: "QKeras export
+will move to a separate repo"), and the last release with it is **qonnx 0.4.0**. Its `qkeras` extra
+requires tensorflow ≤ 2.14.1, and QKeras 0.9.0 (the only release) needs Keras 2. The `qkeras_*`
+cases were made with Python 3.11, qonnx 0.4.0, tensorflow 2.14.1 (Keras 2.14), qkeras 0.9.0,
+tf2onnx 1.16.1, tensorflow-model-optimization 0.7.5, numpy 1.26.4, onnx 1.17.0, onnxruntime 1.20.1
+and protobuf 3.20.3, in a fresh venv (about 100 s to install, 2.2 GB):
+`pip install "qonnx[qkeras]==0.4.0" "tensorflow==2.14.1" "tf2onnx==1.16.1" "qkeras==0.9.0"
+"tensorflow-model-optimization==0.7.5" "numpy==1.26.4" "onnx==1.17.0" "onnxruntime==1.20.1"
+"protobuf==3.20.3"`. The onnx pin is forced: onnx ≥ 1.18 needs protobuf ≥ 4.25 (qonnx 0.4.0 pins
+3.20.3) and ml_dtypes ≥ 0.5 (TF 2.14 pins 0.2.0).
+* Pipeline: `from_keras` (which itself sets batch 1 and runs cleanup_model), then this script's
+  cleanup_model and execute_onnx, all under qonnx 0.4.0.
+* Canonical order: the converter's order of the independent weight Quant nodes and of the
+  initializers varies from run to run. So `export_qkeras` sorts them into one canonical order (weight
+  and bias Quants first, by the node they feed) and renames with cleanup_model. Regenerating
+  therefore writes the same bytes.
+* Check under 1.0.0: in the qonnx 1.0.0 environment, `python make_qonnx_cases.py verify qkeras_mlp
+  qkeras_cnn qkeras_binary` confirms that qonnx 1.0.0's cleanup_model leaves all three graphs
+  unchanged and that its execute_onnx (onnxruntime 1.31.1, NumPy 2.4) reproduces `Y.npy` bit for
+  bit. The Quant code is the same in both versions (0.4.0's `Quant` is 1.0.0's `IntQuant`).
+* The converted graphs import ai.onnx opset 15 (tf2onnx's default) and an unused ai.onnx.ml=2. They
+  do not import `qonnx.custom_op.general`, so Quant runs as opset 1.
+* Every Dense is a `MatMul` with an `[in,out]` weight plus an `Add` of the bias (never Gemm). The
+  output passes through two `Identity` nodes.
+* The Quant parameters are scalar initializers of other types than float32: scale is **float64**
+  (int64 for binary), zeropt and bitwidth are **int64**.
 
 ## Cases
 """
@@ -838,11 +1119,30 @@ README_TAIL = """
   (s_in = 0.125, or 1 for `binary_mlp` and `binary_cnn`), then normal(0, 0.6) rows (σ = 1 for
   `binary_mlp` and `binary_cnn`, whose rows 0–3 are exact zeros, with −0.0 in row 1); the last row is
   all zeros.
+* QKeras cases: they have no input quantizer (the converter cannot export one; see `SEMANTICS.md` §9).
+  * `qkeras_mlp` and `qkeras_cnn` start with 48 rows whose inputs all lie on the 1/4 grid (|x| ≤ 1.5
+    and ≤ 1). On these rows the first layer is exact in float32, and its outputs land on the ties of
+    the next quantized_relu: 226 of fc1's 1536 outputs are ties (k+½)·2^-6 in [0, 63/64], and 1257
+    of the conv's 6912 are ties (k+½)·2^-4 in [0, 15/16].
+  * Then come normal(0, σ) rows, with σ cycling through 0.5, 1 and 1.5.
+  * `qkeras_binary` has 24 rows of integers in [−2, 2], then normal(0, 1) rows.
+  * The last row is all zeros.
+* `qkeras_binary`: max\|Y−Y_keras\| = 1 comes entirely from the two fc2 weights +0.5 and −0.5.
+  * QKeras' ternary(threshold=0.5) maps them to ±1. The converter's Quant (2-bit signed narrow,
+    ROUND, scale 1) rounds half to even, to 0.
+  * They change 693 elements in 81 rows.
+  * With those two weights set to 0 in the Keras model, `predict` equals `Y.npy` exactly.
 
 `Y.npy` was produced on x86-64 with AVX-512. For the one case with non-power-of-two scales
 (`brevitas_mlp_w4a4`), the float32 results of onnxruntime's Gemm depend on the MLAS kernel (see
 `SEMANTICS.md` §5), so qonnx on another CPU family (e.g. ARM64) can differ in the last ulp there. All
 other cases are exact in float32 except the single bias rounding, and they do not depend on the machine.
+That includes the QKeras cases:
+* Without an input quantizer, their first MatMul/Conv is not exact on the random rows, so its last
+  ulp follows MLAS' order.
+* The nearest of those values to a tie of the following quantized_relu is still 227 float32 ulps
+  away, so every quantized value and `Y.npy` are the same on any machine.
+* `qkeras_binary`'s BatchNormalization Mul and Add are single elementwise roundings.
 
 `Y.npy` holds −0.0 where qonnx produces it (e.g. ROUND of a small negative value); compare with `==`
 if the sign of zero does not matter to you. `SANITIZE_QUANT_TENSORS` (qonnx's default rounding of
@@ -861,10 +1161,22 @@ def main(argv):
     if argv[1] == "list":
         print("\n".join(CASES))
         return 0
+    if argv[1] == "verify":
+        names = argv[2:] or [n for n in CASES if os.path.exists(os.path.join(HERE, n, "model.onnx"))]
+        ok = [verify_case(n) for n in names]
+        return 0 if all(ok) else 1
     names = list(CASES) if argv[1] == "all" else argv[1:]
     for n in names:
         if n not in CASES:
             print("unknown case %s; known: %s" % (n, " ".join(CASES)))
+            return 1
+    if argv[1] == "all":  # the cases this environment can make; the others are left as they are
+        for n in [n for n in names if env_problem(n)]:
+            print("%-24s skipped: %s" % (n, env_problem(n)))
+        names = [n for n in names if not env_problem(n)]
+    for n in names:
+        if env_problem(n):
+            print("%s %s" % (n, env_problem(n)))
             return 1
     for n in names:
         make_case(n)
