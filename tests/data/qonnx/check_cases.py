@@ -14,7 +14,14 @@ onnxruntime import). Every node is re-implemented from the semantics written in 
   m1_transb / m1_notrans), other GEMMs and Conv (im2col, K order c,kh,kw) accumulate every output with
   a chain of fused multiply-adds in ascending k order starting from +0 (MLAS' FMA kernels); the bias
   is added once at the end; BatchNormalization is Y = X*s + (B - mean*s) with s = scale * (1/sqrt(var+eps));
-  Relu, MaxPool, Reshape, Flatten, Concat, Add/Sub/Mul/Div are exact or single-rounding.
+  Relu, MaxPool, Reshape, Flatten, Transpose, Identity, Concat, Add/Sub/Mul/Div are exact or
+  single-rounding.
+
+The QKeras graphs (qonnx 0.4.0's from_keras via tf2onnx) add no new kind of arithmetic: MatMul (M = 1:
+m1_notrans) followed by a separate Add of the quantized bias, Mul + Add for a Keras BatchNormalization,
+Transpose / Reshape (shape [-1, n], int64) around the NHWC conv, and a trailing Identity pair. Their Quant
+parameters are float64 (scale) and int64 (zeropt, bitwidth; binary's scale) scalars; op_quant computes
+in their common numpy type, as qonnx 1.0.0 does under NumPy 2 (float64 here, then cast to float32).
 
 For every case the output is compared bit for bit (float32 bit patterns) with Y.npy. The script also
 reports, for every Quant node on an activation, how many elements would change if X/scale and the
@@ -235,7 +242,12 @@ def rounding(mode):
 def op_quant(x, scale, zeropt, bitwidth, signed=1, narrow=1, rounding_mode="ROUND"):
     # NOTE qonnx 1.0.0 defaults: signed=1, narrow=1 (!), rounding_mode="ROUND"
     bw = float(bitwidth)
-    y = x / scale  # float32 / float32
+    # qonnx does plain numpy arithmetic on the parameters as stored. Under NumPy 2 (NEP 50) a float64 or
+    # int64 0-d scale/zeropt (the QKeras converter's) makes it float64; NumPy 1's value-based casting would
+    # have kept float32. Promote explicitly so this model does not depend on the installed NumPy.
+    dt = np.result_type(x.dtype, np.asarray(scale).dtype, np.asarray(zeropt).dtype)
+    x, scale, zeropt = x.astype(dt), np.asarray(scale).astype(dt), np.asarray(zeropt).astype(dt)
+    y = x / scale  # float32 / float32 (float64 for the QKeras graphs)
     y = y + zeropt
     if bw == 1 and signed:
         y = np.where(y >= 0.0, F32(1), F32(-1))
