@@ -655,17 +655,26 @@ def keras_out(model, X):
     return np.asarray(model.predict(X, batch_size=len(X), verbose=0), dtype=np.float32)
 
 
+X_GRID = 2.0**-8  # every QKeras input lies on this grid with |x| < 8, so ap_fixed<16,6> (and any wider type) holds it
+
+
 def qkeras_x(shape, grid, k_max, seed, n_grid=48, sigmas=(0.5, 1.0, 1.5)):
     """n_grid rows with every input on the grid k*grid (|k| <= k_max; chosen so that the first layer's
     products and sums are exact and land on the ties of the next quantizer), then normal(0, sigma)
-    rows; the last row is all zeros."""
+    rows rounded to the X_GRID = 2^-8 grid and clipped to (-8, 8) (the models have no input quantizer,
+    so an input that a fixed-point input type cannot hold exactly could not be compared bit for bit);
+    the last row is all zeros."""
     rng = np.random.default_rng(seed)
     n = int(np.prod(shape))
     rows = [(rng.integers(-k_max, k_max + 1, n) * grid).astype(np.float32).reshape(shape) for _ in range(n_grid)]
+    kmax = 8 / X_GRID - 1
     while len(rows) < N_ROWS:
-        rows.append((rng.standard_normal(n) * sigmas[len(rows) % len(sigmas)]).astype(np.float32).reshape(shape))
+        v = rng.standard_normal(n) * sigmas[len(rows) % len(sigmas)]
+        rows.append((np.clip(np.round(v / X_GRID), -kmax, kmax) * X_GRID).astype(np.float32).reshape(shape))
     rows[-1] = np.zeros(shape, np.float32)
-    return np.stack(rows).astype(np.float32)
+    X = np.stack(rows).astype(np.float32)
+    assert np.all(np.round(X / X_GRID) * X_GRID == X) and np.all(np.abs(X) < 8)
+    return X
 
 
 def _ties_hit(pre, scale, hi):
@@ -1119,18 +1128,25 @@ README_TAIL = """
   (s_in = 0.125, or 1 for `binary_mlp` and `binary_cnn`), then normal(0, 0.6) rows (σ = 1 for
   `binary_mlp` and `binary_cnn`, whose rows 0–3 are exact zeros, with −0.0 in row 1); the last row is
   all zeros.
-* QKeras cases: they have no input quantizer (the converter cannot export one; see `SEMANTICS.md` §9).
+* QKeras cases: they have no input quantizer (the converter cannot export one; see `SEMANTICS.md` §9),
+  so the graph reads the float32 x directly into MatMul/Conv.
+  * Every input therefore lies on the 2^-8 grid with |x| < 8. A fixed-point input type such as
+    ap_fixed<16,6> (resolution 2^-10, range [−32, 32)) holds every row exactly, so a fixed-point
+    implementation can match `Y.npy` bit for bit on all 200 rows.
   * `qkeras_mlp` and `qkeras_cnn` start with 48 rows whose inputs all lie on the 1/4 grid (|x| ≤ 1.5
-    and ≤ 1). On these rows the first layer is exact in float32, and its outputs land on the ties of
-    the next quantized_relu: 226 of fc1's 1536 outputs are ties (k+½)·2^-6 in [0, 63/64], and 1257
-    of the conv's 6912 are ties (k+½)·2^-4 in [0, 15/16].
-  * Then come normal(0, σ) rows, with σ cycling through 0.5, 1 and 1.5.
-  * `qkeras_binary` has 24 rows of integers in [−2, 2], then normal(0, 1) rows.
+    and ≤ 1), chosen so that the first layer's outputs land on the ties of the next quantized_relu:
+    226 of fc1's 1536 outputs are ties (k+½)·2^-6 in [0, 63/64], and 1257 of the conv's 6912 are
+    ties (k+½)·2^-4 in [0, 15/16].
+  * Then come normal(0, σ) rows, with σ cycling through 0.5, 1 and 1.5, rounded to the 2^-8 grid and
+    clipped to ±(8 − 2^-8). On them, 12 more fc1 outputs (of 4864) and 41 more conv outputs (of
+    21888) are exact ties.
+  * `qkeras_binary` has 24 rows of integers in [−2, 2], then normal(0, 1) rows rounded to the 2^-8
+    grid in the same way.
   * The last row is all zeros.
-* `qkeras_binary`: max\|Y−Y_keras\| = 1 comes entirely from the two fc2 weights +0.5 and −0.5.
+* `qkeras_binary`: max\|Y−Y_keras\| = 1.5 comes entirely from the two fc2 weights +0.5 and −0.5.
   * QKeras' ternary(threshold=0.5) maps them to ±1. The converter's Quant (2-bit signed narrow,
     ROUND, scale 1) rounds half to even, to 0.
-  * They change 693 elements in 81 rows.
+  * They change 711 elements in 81 rows.
   * With those two weights set to 0 in the Keras model, `predict` equals `Y.npy` exactly.
 
 `Y.npy` was produced on x86-64 with AVX-512. For the one case with non-power-of-two scales
@@ -1138,11 +1154,24 @@ README_TAIL = """
 `SEMANTICS.md` §5), so qonnx on another CPU family (e.g. ARM64) can differ in the last ulp there. All
 other cases are exact in float32 except the single bias rounding, and they do not depend on the machine.
 That includes the QKeras cases:
-* Without an input quantizer, their first MatMul/Conv is not exact on the random rows, so its last
-  ulp follows MLAS' order.
-* The nearest of those values to a tie of the following quantized_relu is still 227 float32 ulps
-  away, so every quantized value and `Y.npy` are the same on any machine.
-* `qkeras_binary`'s BatchNormalization Mul and Add are single elementwise roundings.
+* `qkeras_mlp` and `qkeras_cnn` are exact in float32 on every row, whatever the summation order.
+  * An input is a·2^-8 with |a| ≤ 2047 (11 bits). A weight is b·2^-5 with |b| ≤ 32 (mlp) or
+    b·2^-3 with |b| ≤ 8 (cnn), and a bias lies on the same grid as the weights.
+  * fc1's 16 products and its bias are multiples of 2^-13, and their absolute values sum to less than
+    16·2047·32 + 32·2^8 < 2^21 units. The conv's 18 products and its bias are multiples of 2^-11
+    and sum to less than 18·2047·8 + 8·2^8 < 2^19 units.
+  * So every partial sum, in any order, fits float32's 24-bit significand. The later layers have
+    inputs on the 2^-6 or 2^-4 activation grid and at most 36 terms, so they fit too.
+  * Checked in numpy: a float64 re-computation (exact products, sums and Quant) gives `Y.npy` bit for
+    bit, and every float32 MatMul, Conv and Add output equals its float64 value. The largest sums of
+    |terms| seen are 87508·2^-13 (fc1) and 22007·2^-11 (conv).
+  * So a tie is an exact tie, and Quant and QKeras both round it half to even.
+* `qkeras_binary`'s MatMuls are exact too (±1 or 0 weights, at most 32 terms on the 2^-8 or 2^-1 grid).
+  * Its BatchNormalization Mul and Add constants are arbitrary float32, so those two nodes are single
+    elementwise float32 roundings. They do not depend on the machine.
+  * The closest any value feeding a quantized_relu(2,1) comes to a tie (0.25, 0.75, 1.25) is 2160
+    float32 ulps: 0.749871254 (row 69, bn1 channel 30), 1.3e-4 below 0.75. Exact arithmetic with the
+    same constants falls on the same side of every tie.
 
 `Y.npy` holds −0.0 where qonnx produces it (e.g. ROUND of a small negative value); compare with `==`
 if the sign of zero does not matter to you. `SANITIZE_QUANT_TENSORS` (qonnx's default rounding of
