@@ -7,12 +7,12 @@
 
 mod common;
 
-use common::{assert_lint_clean, cli_build, data, peer_rows, require_tool};
+use common::{
+    assert_lint_clean, cli_build, cosim_both_ways, cosim_parallel, data, peer_rows, require_tool,
+};
 use ndarray::{Array1, IxDyn};
-use rtlgen::artifacts::stimulus;
 use rtlgen::driver::{compile, Compiled};
 use rtlgen::modelgen::{cnn, encode, uniform, AutoPad, CnnLayer};
-use rtlgen::rtl::Design;
 use rtlgen::sim::stream::{self, Traffic};
 
 fn conv(name: &str, c: usize, f: usize, k: &[usize], stride: &[usize], seed: u64) -> CnnLayer {
@@ -99,39 +99,6 @@ fn build(input: &[usize], layers: &[CnnLayer], config: &str) -> Compiled {
     let cfg = dir.path().join("config.yml");
     std::fs::write(&cfg, config).unwrap();
     compile(&model, Some(&cfg), None).unwrap()
-}
-
-/// Lints the design, then co-simulates `images` stimulus images back to back (asserting the
-/// promised latency and II) and with random bubbles and backpressure (asserting every beat).
-fn cosim_both_ways(c: &Compiled, images: usize) -> Design {
-    require_tool("verilator");
-    let design = c.design().unwrap();
-    assert_lint_clean(&design.files, &design.top);
-    let inputs = stimulus(&c.golden, images, 5);
-    let clean = stream::run(c, &design, &inputs, Traffic::CLEAN).unwrap();
-    let summary = clean.summary();
-    assert_eq!(clean.mismatched_samples, 0, "{summary}");
-    assert_eq!(clean.received, images, "{summary}");
-    assert_eq!(clean.latency_measured, Some(design.latency), "{summary}");
-    assert!(
-        clean.ii_uniform,
-        "first beats off the modelled schedule: {summary}"
-    );
-    assert_eq!(clean.ii_measured, Some(clean.ii_expected), "{summary}");
-    clean.into_result().unwrap();
-    for (seed, bubbles, backpressure) in [(1, 0.3, 0.0), (2, 0.0, 0.5), (3, 0.4, 0.6)] {
-        let traffic = Traffic {
-            bubbles,
-            backpressure,
-            seed,
-        };
-        let o = stream::run(c, &design, &inputs, traffic).unwrap();
-        let summary = o.summary();
-        assert_eq!(o.mismatched_samples, 0, "{traffic:?}: {summary}");
-        assert_eq!(o.received, images, "{traffic:?}: {summary}");
-        o.into_result().unwrap();
-    }
-    design
 }
 
 const BASE: &str = "IOType: io_stream\nModel:\n  Precision: \"ap_fixed<12,4>\"\n";
@@ -489,20 +456,6 @@ fn random_conv_case(seed: u64) {
         .replace("IOType: io_stream", "IOType: io_parallel")
         .replace(&format!("ReuseFactor: {reuse}"), "ReuseFactor: 1");
     cosim_parallel(&build(&input, &layers, &parallel), 4);
-}
-
-/// Lints the io_parallel design and co-simulates `samples` stimulus samples at its latency.
-fn cosim_parallel(c: &Compiled, samples: usize) {
-    require_tool("verilator");
-    let design = c.design().unwrap();
-    assert!(design.stream.is_none());
-    assert_lint_clean(&design.files, &design.top);
-    let inputs = stimulus(&c.golden, samples, 5);
-    let o = rtlgen::sim::cosim::run_mantissas(c, &design, &inputs, None).unwrap();
-    let summary = o.summary();
-    assert_eq!(o.mismatched_samples, 0, "{summary}");
-    assert_eq!(o.received, samples, "{summary}");
-    assert_eq!(o.latency_measured, Some(design.latency), "{summary}");
 }
 
 proptest::proptest! {

@@ -1,6 +1,10 @@
 //! Helpers shared by the integration tests that need external tools.
 #![allow(dead_code)]
 
+use rtlgen::artifacts::stimulus;
+use rtlgen::driver::Compiled;
+use rtlgen::rtl::Design;
+use rtlgen::sim::stream::{self, Traffic};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -93,4 +97,51 @@ pub fn assert_testbench_passes(out: &std::path::Path, script: &str, vectors: usi
         "{script} did not pass:\n{text}{}",
         String::from_utf8_lossy(&run.stderr)
     );
+}
+
+/// Lints the design, then co-simulates `images` stimulus images back to back (asserting the
+/// promised latency and II) and with random bubbles and backpressure (asserting every beat).
+pub fn cosim_both_ways(c: &Compiled, images: usize) -> Design {
+    require_tool("verilator");
+    let design = c.design().unwrap();
+    assert_lint_clean(&design.files, &design.top);
+    let inputs = stimulus(&c.golden, images, 5);
+    let clean = stream::run(c, &design, &inputs, Traffic::CLEAN).unwrap();
+    let summary = clean.summary();
+    assert_eq!(clean.mismatched_samples, 0, "{summary}");
+    assert_eq!(clean.received, images, "{summary}");
+    assert_eq!(clean.latency_measured, Some(design.latency), "{summary}");
+    assert!(
+        clean.ii_uniform,
+        "first beats off the modelled schedule: {summary}"
+    );
+    assert_eq!(clean.ii_measured, Some(clean.ii_expected), "{summary}");
+    clean.into_result().unwrap();
+    for (seed, bubbles, backpressure) in [(1, 0.3, 0.0), (2, 0.0, 0.5), (3, 0.4, 0.6)] {
+        let traffic = Traffic {
+            bubbles,
+            backpressure,
+            seed,
+        };
+        let o = stream::run(c, &design, &inputs, traffic).unwrap();
+        let summary = o.summary();
+        assert_eq!(o.mismatched_samples, 0, "{traffic:?}: {summary}");
+        assert_eq!(o.received, images, "{traffic:?}: {summary}");
+        o.into_result().unwrap();
+    }
+    design
+}
+
+/// Lints the io_parallel design and co-simulates `samples` stimulus samples at its latency.
+pub fn cosim_parallel(c: &Compiled, samples: usize) {
+    require_tool("verilator");
+    let design = c.design().unwrap();
+    assert!(design.stream.is_none());
+    assert_lint_clean(&design.files, &design.top);
+    let inputs = stimulus(&c.golden, samples, 5);
+    let o = rtlgen::sim::cosim::run_mantissas(c, &design, &inputs, None).unwrap();
+    let summary = o.summary();
+    assert_eq!(o.mismatched_samples, 0, "{summary}");
+    assert_eq!(o.received, samples, "{summary}");
+    assert_eq!(o.latency_measured, Some(design.latency), "{summary}");
 }
