@@ -6,7 +6,7 @@ use crate::fixed::{cast, from_f64, quantize, to_f64, CastPlan, FixedType, Quant}
 use crate::ir::quantizer::PerElement;
 use crate::ir::thresholds::Steps;
 use crate::ir::{
-    BatchNormPrecision, DensePrecision, DenseSettings, Graph, Op, Padding, Phase, PoolKind,
+    BatchNormPrecision, DensePrecision, DenseSettings, Graph, Layout, Op, Padding, Phase, PoolKind,
     PoolPrecision, Window,
 };
 use ndarray::{Array2, ArrayView2, Axis};
@@ -16,6 +16,8 @@ use ndarray::{Array2, ArrayView2, Axis};
 pub struct GoldenModel {
     /// Per-sample input shape as in the ONNX model.
     pub input_shape: Vec<usize>,
+    /// How the layers hold the input: an image arrives pixel by pixel in io_stream.
+    pub input_layout: Layout,
     /// For a channels-first image input: `input_order[i]` is the ONNX element that becomes
     /// element `i` of the channels-last tensor the layers see.
     pub input_order: Option<Vec<usize>>,
@@ -209,12 +211,7 @@ impl GoldenModel {
             ));
         }
         let order = graph.order()?;
-        let Op::Input {
-            shape,
-            channels_last,
-            ..
-        } = &graph.g[graph.input].op
-        else {
+        let Op::Input { shape, layout, .. } = &graph.g[graph.input].op else {
             return Err(Error::Internal(
                 "the order does not start at the input".into(),
             ));
@@ -422,7 +419,7 @@ impl GoldenModel {
         let output_type = ty(out_edge)?;
         let in_edge = graph.output_edge(graph.input)?;
         let channels_first = |shape: &[usize]| crate::ir::channels_first_order(shape);
-        let input_order = channels_last.then(|| {
+        let input_order = (*layout == Layout::ChannelsFirst).then(|| {
             let forward = channels_first(&in_edge.shape);
             let mut inverse = vec![0; forward.len()];
             for (onnx, &internal) in forward.iter().enumerate() {
@@ -439,6 +436,7 @@ impl GoldenModel {
         );
         Ok(GoldenModel {
             input_shape: shape.clone(),
+            input_layout: *layout,
             input_order,
             output_shape: out_edge.shape.clone(),
             output_order: output_channels_last.then(|| channels_first(&out_edge.shape)),
@@ -453,6 +451,11 @@ impl GoldenModel {
 
     pub fn n_inputs(&self) -> usize {
         self.input_shape.iter().product()
+    }
+
+    /// The per-sample input shape as the layers hold it.
+    pub fn held_input_shape(&self) -> Vec<usize> {
+        self.input_layout.held_shape(&self.input_shape)
     }
 
     /// Input conversion: the outputs of every entry one after another (with one entry, the

@@ -21,7 +21,7 @@ fn elementwise(ctx: &NodeCtx, op: Op, mut diags: Vec<Diagnostic>) -> Outcome {
     }
     Ok(Built::Layers {
         layers: vec![(op, shape)],
-        image: ctx.is_image(0),
+        layout: ctx.layout(0),
     })
 }
 

@@ -3,7 +3,7 @@
 
 use super::{spatial, Built, NodeCtx};
 use crate::diag::Diagnostic;
-use crate::ir::{Conv, Dense, Op, ParamTypes, Window};
+use crate::ir::{Conv, Dense, Layout, Op, ParamTypes, Window};
 use ndarray::{Array1, Array2, ArrayD};
 
 type Outcome = Result<Built, Vec<Diagnostic>>;
@@ -27,12 +27,8 @@ pub fn conv(ctx: &NodeCtx) -> Outcome {
         ));
     }
     let shape = ctx.activation(0).map_err(|d| diags.push(d)).ok().flatten();
-    if shape.is_some() && !ctx.is_image(0) {
-        diags.push(ctx.diag(
-            "input 0",
-            "an image [C, H, W] or [C, L] per sample",
-            "a tensor that is not an image",
-        ));
+    if let Some(d) = shape.as_ref().and_then(|_| ctx.not_channels_first(0)) {
+        diags.push(d);
         return Err(diags);
     }
     let weight = ctx.constant(1).map_err(|d| diags.push(d)).ok().flatten();
@@ -101,7 +97,7 @@ pub fn conv(ctx: &NodeCtx) -> Outcome {
     ));
     Ok(Built::Layers {
         layers,
-        image: true,
+        layout: Layout::ChannelsFirst,
     })
 }
 

@@ -1,4 +1,4 @@
-//! Gemm, MatMul and Add: fully connected layers.
+//! Gemm and MatMul: fully connected layers.
 
 use super::{Built, NodeCtx};
 use crate::diag::Diagnostic;
@@ -53,50 +53,6 @@ pub fn matmul(ctx: &NodeCtx) -> Outcome {
         bias: None,
     };
     finish(ctx, diags, x, weights, None, param_types)
-}
-
-/// `Y = X + C` with C constant, broadcast over the activation: becomes a bias, fused into the
-/// preceding Dense by the `fuse-bias-add` pass.
-pub fn add(ctx: &NodeCtx) -> Outcome {
-    let mut diags = ctx.reject_unknown_attrs(&[]);
-    let Some(act) = ctx.activation_index() else {
-        diags.push(ctx.diag(
-            "inputs",
-            "one tensor computed from the model input and one constant",
-            "another combination",
-        ));
-        return Err(diags);
-    };
-    let shape = ctx
-        .activation(act)
-        .map_err(|d| diags.push(d))
-        .ok()
-        .flatten();
-    let c = ctx
-        .constant(1 - act)
-        .map_err(|d| diags.push(d))
-        .ok()
-        .flatten();
-    let (Some(shape), Some(c)) = (shape, c) else {
-        return Err(diags);
-    };
-    let n: usize = shape.iter().product();
-    let bias = if shape.len() == 1 {
-        broadcast_vector(ctx, c, n, "constant addend")
-            .map_err(|d| diags.push(d))
-            .ok()
-    } else {
-        diags.push(ctx.diag(
-            "input shape",
-            "a vector [n] (Add is supported as the bias of a MatMul)",
-            format!("{shape:?}"),
-        ));
-        None
-    };
-    match (diags.is_empty(), bias) {
-        (true, Some(bias)) => Ok(Built::layer(Op::BiasAdd { bias }, shape)),
-        _ => Err(diags),
-    }
 }
 
 fn finish(

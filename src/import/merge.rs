@@ -1,14 +1,14 @@
 //! Layers that join tensors: `Add` of two computed tensors (an `Add` of a constant is a bias,
-//! see [`super::dense::add`]) and `Concat`.
+//! see [`super::affine::add`]) and `Concat`.
 
-use super::{Built, NodeCtx};
+use super::{layout, Built, NodeCtx};
 use crate::diag::Diagnostic;
-use crate::ir::Op;
+use crate::ir::{Layout, Op};
 
 type Outcome = Result<Built, Vec<Diagnostic>>;
 
-/// The shapes of inputs `0..n`, all computed tensors, and whether they are images (all or none).
-fn operands(ctx: &NodeCtx, n: usize) -> Result<(Vec<Vec<usize>>, bool), Vec<Diagnostic>> {
+/// The shapes of inputs `0..n`, all computed tensors, and their common layout.
+fn operands(ctx: &NodeCtx, n: usize) -> Result<(Vec<Vec<usize>>, Layout), Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let mut shapes = Vec::new();
     for i in 0..n {
@@ -18,16 +18,20 @@ fn operands(ctx: &NodeCtx, n: usize) -> Result<(Vec<Vec<usize>>, bool), Vec<Diag
             Err(d) => diags.push(d),
         }
     }
-    let images = (0..n).filter(|&i| ctx.is_image(i)).count();
-    if images != 0 && images != n {
+    let layout = ctx.layout(0);
+    if let Some(other) = (1..n).map(|i| ctx.layout(i)).find(|&l| l != layout) {
         diags.push(ctx.diag(
             "inputs",
-            "all images or all plain tensors",
-            format!("{images} images among {n} inputs"),
+            "tensors of one layout",
+            format!(
+                "{} and {}",
+                layout::describe(layout),
+                layout::describe(other)
+            ),
         ));
     }
     if diags.is_empty() && shapes.len() == n {
-        Ok((shapes, images == n))
+        Ok((shapes, layout))
     } else {
         Err(diags)
     }
@@ -37,10 +41,10 @@ fn operands(ctx: &NodeCtx, n: usize) -> Result<(Vec<Vec<usize>>, bool), Vec<Diag
 /// tensor and a constant, a bias.
 pub fn add(ctx: &NodeCtx) -> Outcome {
     if ctx.activation_index().is_some() || ctx.node.input.len() != 2 {
-        return super::dense::add(ctx);
+        return super::affine::add(ctx);
     }
     let attrs = ctx.reject_unknown_attrs(&[]);
-    let (shapes, image) = operands(ctx, 2)?;
+    let (shapes, layout) = operands(ctx, 2)?;
     if !attrs.is_empty() {
         return Err(attrs);
     }
@@ -53,7 +57,7 @@ pub fn add(ctx: &NodeCtx) -> Outcome {
     }
     Ok(Built::Layers {
         layers: vec![(Op::Add, shapes[0].clone())],
-        image,
+        layout,
     })
 }
 
@@ -67,7 +71,7 @@ pub fn concat(ctx: &NodeCtx) -> Outcome {
         diags.push(ctx.diag("inputs", "one or more tensors", "none"));
         return Err(diags);
     }
-    let (shapes, image) = match operands(ctx, n) {
+    let (shapes, layout) = match operands(ctx, n) {
         Ok(found) => found,
         Err(more) => {
             diags.extend(more);
@@ -101,7 +105,7 @@ pub fn concat(ctx: &NodeCtx) -> Outcome {
         ));
         return Err(diags);
     }
-    let inside = internal_axis(a as usize - 1, onnx_rank, image);
+    let inside = internal_axis(a as usize - 1, onnx_rank, layout);
     let agrees = shapes.iter().all(|s| {
         s.len() == shapes[0].len() && (0..s.len()).all(|d| d == inside || s[d] == shapes[0][d])
     });
@@ -125,16 +129,16 @@ pub fn concat(ctx: &NodeCtx) -> Outcome {
     };
     Ok(Built::Layers {
         layers: vec![(op, shape)],
-        image,
+        layout,
     })
 }
 
-/// The channels-last axis of ONNX per-sample axis `axis` of a tensor of `onnx_rank` axes.
-fn internal_axis(axis: usize, onnx_rank: usize, image: bool) -> usize {
-    match (image, onnx_rank, axis) {
-        (true, _, 0) => 2,
-        (true, 3, a) => a - 1,
-        (true, _, a) => a,
-        (false, _, a) => a,
+/// The held axis of ONNX per-sample axis `axis` of a tensor of `onnx_rank` axes in `layout`.
+fn internal_axis(axis: usize, onnx_rank: usize, layout: Layout) -> usize {
+    match (layout, onnx_rank, axis) {
+        (Layout::ChannelsFirst, _, 0) => 2,
+        (Layout::ChannelsFirst, 3, a) => a - 1,
+        (Layout::ChannelsLast, 2, a) => a + 1,
+        (_, _, a) => a,
     }
 }

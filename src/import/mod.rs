@@ -5,9 +5,11 @@
 //! all. One file per op family registers what it handles in [`op_builder`].
 
 mod activation;
+mod affine;
 mod attrs;
 mod conv;
 mod dense;
+mod layout;
 mod merge;
 mod names;
 mod pool;
@@ -18,7 +20,7 @@ mod tensor;
 
 use crate::diag::{Diagnostic, Diagnostics, Error, Result};
 use crate::fixed::FixedType;
-use crate::ir::{Edge, Graph, Node, Op, Phase};
+use crate::ir::{Edge, Graph, Layout, Node, Op, Phase};
 use crate::onnx_proto::{type_proto, ModelProto, NodeProto};
 use ndarray::ArrayD;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
@@ -33,12 +35,12 @@ pub const OPSETS: std::ops::RangeInclusive<i64> = 9..=23;
 /// A value flowing between ONNX nodes during import.
 #[derive(Debug, Clone)]
 enum Value {
-    /// Produced by a layer; `shape` is per sample. An `image` is held channels-last
-    /// (`[H, W, C]`, 1-D `[1, L, C]`) for an ONNX tensor `[C, H, W]` (`[C, L]`).
+    /// Produced by a layer; `shape` is per sample, as the layers hold it: an image
+    /// channels-last (`[H, W, C]`, 1-D `[1, L, C]`) whatever its ONNX `layout`.
     Activation {
         node: NodeIndex,
         shape: Vec<usize>,
-        image: bool,
+        layout: Layout,
         /// Axes of the per-sample tensor as ONNX holds it.
         onnx_rank: usize,
     },
@@ -172,10 +174,10 @@ const SPATIAL_OPS: &[&str] = &[
 /// What an op builder produced for the node's first output.
 pub(crate) enum Built {
     /// Layers in order, each consuming the previous one's output (per-sample `shape`); the last
-    /// one's output is the node's. `image`: that output is a channels-last image.
+    /// one's output is the node's, an ONNX tensor in `layout`.
     Layers {
         layers: Vec<(Op, Vec<usize>)>,
-        image: bool,
+        layout: Layout,
     },
     /// The node is a constant (ONNX `Constant`).
     Const(ArrayD<f64>),
@@ -194,10 +196,12 @@ fn op_builder(op_type: &str) -> Option<OpBuilder> {
         "Gemm" => dense::gemm,
         "MatMul" => dense::matmul,
         "Add" => merge::add,
+        "Mul" => affine::mul,
         "Concat" => merge::concat,
         "Relu" => shape::relu,
         "Flatten" => shape::flatten,
         "Reshape" => shape::reshape,
+        "Transpose" => layout::transpose,
         "Identity" => shape::identity,
         "Dropout" => shape::dropout,
         "Constant" => shape::constant,
@@ -218,9 +222,9 @@ fn op_builder(op_type: &str) -> Option<OpBuilder> {
 
 /// Every ONNX op type the importer supports, for error messages.
 pub const SUPPORTED_OPS: &str =
-    "Gemm, MatMul, Add, Concat, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Clip, Flatten, Reshape, \
-     Identity, Dropout, Constant, Conv, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool, \
-     BatchNormalization";
+    "Gemm, MatMul, Add, Mul, Concat, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Clip, Flatten, \
+     Reshape, Transpose, Identity, Dropout, Constant, Conv, MaxPool, AveragePool, GlobalMaxPool, \
+     GlobalAveragePool, BatchNormalization";
 
 /// One node being imported: its proto, its inputs resolved to values.
 pub(crate) struct NodeCtx<'a> {
@@ -241,7 +245,7 @@ impl Built {
     pub fn layer(op: Op, shape: Vec<usize>) -> Self {
         Built::Layers {
             layers: vec![(op, shape)],
-            image: false,
+            layout: Layout::Plain,
         }
     }
 }
@@ -312,12 +316,49 @@ impl NodeCtx<'_> {
         }
     }
 
-    /// Whether activation input `i` is a channels-last image.
+    /// ONNX's per-sample shape of activation input `i` (empty if it is not one).
+    pub fn onnx_shape(&self, i: usize) -> Vec<usize> {
+        match self.inputs.get(i) {
+            Some(Some(Value::Activation {
+                shape,
+                layout,
+                onnx_rank,
+                ..
+            })) => layout.onnx_shape(shape, *onnx_rank),
+            _ => vec![],
+        }
+    }
+
+    /// For each element of activation input `i` as held, its index in ONNX's row-major order.
+    pub fn onnx_order(&self, i: usize) -> Vec<usize> {
+        let Some(Some(Value::Activation { shape, layout, .. })) = self.inputs.get(i) else {
+            return vec![];
+        };
+        match layout {
+            Layout::ChannelsFirst => {
+                let forward = crate::ir::channels_first_order(shape);
+                let mut inverse = vec![0; forward.len()];
+                for (onnx, &held) in forward.iter().enumerate() {
+                    inverse[held] = onnx;
+                }
+                inverse
+            }
+            Layout::Plain | Layout::ChannelsLast => (0..shape.iter().product()).collect(),
+        }
+    }
+
+    /// The ONNX layout of activation input `i` (plain if it is not one).
+    pub fn layout(&self, i: usize) -> Layout {
+        match self.inputs.get(i) {
+            Some(Some(Value::Activation { layout, .. })) => *layout,
+            _ => Layout::Plain,
+        }
+    }
+
+    /// Whether activation input `i` is an image ONNX holds channels-first, the layout of
+    /// ONNX's convolutions, pooling and BatchNormalization.
     pub fn is_image(&self, i: usize) -> bool {
-        matches!(
-            self.inputs.get(i),
-            Some(Some(Value::Activation { image: true, .. }))
-        )
+        self.layout(i) == Layout::ChannelsFirst
     }
 
     /// The producers and shapes of the activation inputs in input order; `None` if one of them
@@ -409,30 +450,28 @@ impl Builder {
             ));
             return None;
         }
-        let image = self.spatial && (shape.len() == 2 || shape.len() == 3);
+        let layout = match self.spatial && (shape.len() == 2 || shape.len() == 3) {
+            false => Layout::Plain,
+            true if layout::made_channels_first(graph, &name, &shape) => Layout::ChannelsLast,
+            true => Layout::ChannelsFirst,
+        };
         let node = self.g.add_node(Node {
             name: self.names.unique(&names::identifier(&name, "input")),
             op: Op::Input {
                 onnx_name: name.clone(),
                 shape: shape.clone(),
-                channels_last: image,
+                layout,
             },
             origin: vec![],
             config_names: vec![name.clone()],
         });
-        let onnx_rank = shape.len();
-        let shape = if image {
-            crate::ir::channels_last(&shape)
-        } else {
-            shape
-        };
         self.values.insert(
             name,
             Value::Activation {
                 node,
-                shape,
-                image,
-                onnx_rank,
+                shape: layout.held_shape(&shape),
+                layout,
+                onnx_rank: shape.len(),
             },
         );
         Some(node)
@@ -453,13 +492,16 @@ impl Builder {
         let value = self.take(&name);
         match value {
             Some(Value::Activation {
-                node, shape, image, ..
+                node,
+                shape,
+                layout,
+                ..
             }) => {
                 let out = self.g.add_node(Node {
                     name: self.names.unique(&names::identifier(&name, "output")),
                     op: Op::Output {
                         onnx_name: name.clone(),
-                        channels_last: image,
+                        channels_last: layout == Layout::ChannelsFirst,
                     },
                     origin: vec![],
                     config_names: vec![],
@@ -606,7 +648,7 @@ impl Builder {
                     self.param_types.insert(out.clone(), ty);
                 }
             }
-            Ok(Built::Layers { layers, image }) => {
+            Ok(Built::Layers { layers, layout }) => {
                 let Some(producers) = producers else {
                     return mark_unknown(self);
                 };
@@ -644,10 +686,9 @@ impl Builder {
                     sources = vec![(layer, shape.clone())];
                     in_shape = shape;
                 }
-                let onnx_rank = if image {
-                    ctx.onnx_rank(ctx.activation_index().unwrap_or(0))
-                } else {
-                    in_shape.len()
+                let onnx_rank = match layout {
+                    Layout::Plain => in_shape.len(),
+                    _ => ctx.onnx_rank(ctx.activation_index().unwrap_or(0)),
                 };
                 if let (Some(out), Some(&(node, _))) = (node.output.first(), sources.first()) {
                     self.values.insert(
@@ -655,7 +696,7 @@ impl Builder {
                         Value::Activation {
                             node,
                             shape: in_shape,
-                            image,
+                            layout,
                             onnx_rank,
                         },
                     );

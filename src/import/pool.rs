@@ -3,7 +3,7 @@
 
 use super::{spatial, Built, NodeCtx};
 use crate::diag::Diagnostic;
-use crate::ir::{BatchNorm, GlobalPool, Op, Pool, PoolKind};
+use crate::ir::{BatchNorm, GlobalPool, Layout, Op, Pool, PoolKind};
 use ndarray::Array1;
 
 type Outcome = Result<Built, Vec<Diagnostic>>;
@@ -15,12 +15,8 @@ fn image(ctx: &NodeCtx, diags: &mut Vec<Diagnostic>) -> Option<Vec<usize>> {
         .map_err(|d| diags.push(d))
         .ok()
         .flatten()?;
-    if !ctx.is_image(0) {
-        diags.push(ctx.diag(
-            "input 0",
-            "an image [C, H, W] or [C, L] per sample",
-            "a tensor that is not an image",
-        ));
+    if let Some(d) = ctx.not_channels_first(0) {
+        diags.push(d);
         return None;
     }
     Some(shape)
@@ -97,7 +93,7 @@ fn pool(ctx: &NodeCtx, kind: PoolKind) -> Outcome {
     ));
     Ok(Built::Layers {
         layers,
-        image: true,
+        layout: Layout::ChannelsFirst,
     })
 }
 
@@ -123,7 +119,7 @@ fn global_pool(ctx: &NodeCtx, kind: PoolKind) -> Outcome {
             }),
             vec![1, 1, shape[2]],
         )],
-        image: true,
+        layout: Layout::ChannelsFirst,
     })
 }
 
@@ -196,6 +192,6 @@ pub fn batch_norm(ctx: &NodeCtx) -> Outcome {
             }),
             shape,
         )],
-        image: ctx.is_image(0),
+        layout: ctx.layout(0),
     })
 }

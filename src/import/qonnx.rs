@@ -8,6 +8,7 @@
 //! [`Op::Quantizer`] layer. Scales, zero points and thresholds may be given per element under
 //! numpy broadcasting, as qonnx applies them.
 
+use super::tensor::broadcast;
 use super::{Built, NodeCtx, Value};
 use crate::diag::Diagnostic;
 use crate::fixed::{Dyadic, FixedType};
@@ -79,23 +80,8 @@ fn operand(ctx: &NodeCtx) -> Result<Option<Operand>, Diagnostic> {
         Some(Some(Value::Const(a))) => Ok(Some(Operand::Constant(a.clone()))),
         Some(Some(Value::Activation { .. })) => {
             let shape = ctx.activation(0)?.unwrap_or_default();
-            let image = ctx.is_image(0);
-            let onnx_rank = ctx.onnx_rank(0);
-            let per_sample = match (&shape[..], image, onnx_rank) {
-                ([_, w, c], true, 2) => vec![*c, *w],
-                ([h, w, c], true, _) => vec![*c, *h, *w],
-                _ => shape.clone(),
-            };
-            let order = if image {
-                let forward = crate::ir::channels_first_order(&shape);
-                let mut inverse = vec![0; forward.len()];
-                for (onnx, &internal) in forward.iter().enumerate() {
-                    inverse[internal] = onnx;
-                }
-                inverse
-            } else {
-                (0..shape.iter().product()).collect()
-            };
+            let per_sample = ctx.onnx_shape(0);
+            let order = ctx.onnx_order(0);
             let mut onnx_shape = vec![1];
             onnx_shape.extend(per_sample);
             Ok(Some(Operand::Activation {
@@ -107,44 +93,6 @@ fn operand(ctx: &NodeCtx) -> Result<Option<Operand>, Diagnostic> {
         Some(Some(Value::Unknown)) => Ok(None),
         _ => Err(ctx.diag("input 0", "a tensor", "nothing")),
     }
-}
-
-/// For each element (`order[j]` its index in row-major `shape`), the flat index of the value a
-/// parameter of shape `param` gives it under numpy broadcasting; the error says why the
-/// parameter does not broadcast to `shape` without enlarging it.
-fn broadcast(shape: &[usize], param: &[usize], order: &[usize]) -> Result<Vec<usize>, String> {
-    if param.len() > shape.len() {
-        return Err(format!("more axes than the tensor {shape:?}"));
-    }
-    let offset = shape.len() - param.len();
-    for (a, &p) in param.iter().enumerate() {
-        if p != 1 && p != shape[offset + a] {
-            return Err(format!(
-                "axis {a} of size {p} against {}",
-                shape[offset + a]
-            ));
-        }
-    }
-    let mut strides = vec![0usize; shape.len()];
-    let mut stride = 1;
-    for a in (0..param.len()).rev() {
-        if param[a] != 1 {
-            strides[offset + a] = stride;
-        }
-        stride *= param[a];
-    }
-    Ok(order
-        .iter()
-        .map(|&flat| {
-            let mut rest = flat;
-            let mut index = 0;
-            for a in (0..shape.len()).rev() {
-                index += (rest % shape[a]) * strides[a];
-                rest /= shape[a];
-            }
-            index
-        })
-        .collect())
 }
 
 /// Groups per-element keys into distinct parameter sets.
@@ -276,7 +224,7 @@ fn finish(ctx: &NodeCtx, x: Operand, q: Quantizer) -> Outcome {
     match x {
         Operand::Activation { shape, .. } => Ok(Built::Layers {
             layers: vec![(Op::Quantizer(q), shape)],
-            image: ctx.is_image(0),
+            layout: ctx.layout(0),
         }),
         Operand::Constant(a) => {
             let fail = |found: String| vec![ctx.diag("output", "exact quantized values", found)];
@@ -608,23 +556,4 @@ pub fn multi_threshold(ctx: &NodeCtx) -> Outcome {
             out_bias,
         }),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::broadcast;
-
-    #[test]
-    fn numpy_broadcasting_aligns_on_the_last_axis() {
-        let order: Vec<usize> = (0..12).collect();
-        // A [3] parameter on [1, 3, 2, 2] scales the LAST axis, which has 2: no broadcast.
-        assert!(broadcast(&[1, 3, 2, 2], &[3], &order).is_err());
-        // [3, 1, 1] is per channel.
-        let idx = broadcast(&[1, 3, 2, 2], &[3, 1, 1], &order).unwrap();
-        assert_eq!(idx, [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]);
-        // [2] varies along the last axis.
-        let idx = broadcast(&[1, 3, 2, 2], &[2], &order).unwrap();
-        assert_eq!(idx, [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
-        assert!(broadcast(&[1, 4], &[1, 1, 4], &order[..4]).is_err());
-    }
 }

@@ -1,8 +1,8 @@
 //! Relu and the shape-only ops (Flatten, Reshape, Identity), plus `Constant`.
 
-use super::{tensor_to_array, Built, NodeCtx};
+use super::{layout, tensor_to_array, Built, NodeCtx};
 use crate::diag::Diagnostic;
-use crate::ir::Op;
+use crate::ir::{Layout, Op};
 
 type Outcome = Result<Built, Vec<Diagnostic>>;
 
@@ -22,7 +22,7 @@ pub fn relu(ctx: &NodeCtx) -> Outcome {
     }
     Ok(Built::Layers {
         layers: vec![(Op::Relu, shape)],
-        image: ctx.is_image(0),
+        layout: ctx.layout(0),
     })
 }
 
@@ -44,7 +44,7 @@ fn pass_through(ctx: &NodeCtx, known_attrs: &[&str]) -> Outcome {
     }
     Ok(Built::Layers {
         layers: vec![(Op::Reshape, shape)],
-        image: ctx.is_image(0),
+        layout: ctx.layout(0),
     })
 }
 
@@ -65,22 +65,26 @@ pub fn flatten(ctx: &NodeCtx) -> Outcome {
     Ok(flattened(ctx, &shape))
 }
 
-/// The node's input as a vector in ONNX's row-major order: a channels-last image is reordered
-/// to channels-first by a Transpose; any other tensor is only reshaped.
+/// The node's input as a vector in ONNX's row-major order. An image becomes a vector through a
+/// Transpose, which reorders a channels-first image (held channels-last) and keeps the order of
+/// a channels-last one; any other tensor is only reshaped.
 fn flattened(ctx: &NodeCtx, shape: &[usize]) -> Built {
     let n = shape.iter().product();
-    let op = if ctx.is_image(0) {
-        Op::Transpose {
+    let op = match ctx.layout(0) {
+        Layout::ChannelsFirst => Op::Transpose {
             perm: crate::ir::channels_first_order(shape),
-        }
-    } else {
-        Op::Reshape
+        },
+        Layout::ChannelsLast => Op::Transpose {
+            perm: (0..n).collect(),
+        },
+        Layout::Plain => Op::Reshape,
     };
     Built::layer(op, vec![n])
 }
 
 /// `Reshape` with a constant target shape whose first entry keeps the batch (`-1`, `0`, or any
-/// size when the rest accounts for every element of a sample).
+/// size when the rest accounts for every element of a sample). An image may only be flattened,
+/// or, with one channel, moved from channels-last to channels-first.
 pub fn reshape(ctx: &NodeCtx) -> Outcome {
     let mut diags = ctx.reject_unknown_attrs(&["allowzero"]);
     let shape = single_activation(ctx)?;
@@ -141,11 +145,13 @@ pub fn reshape(ctx: &NodeCtx) -> Outcome {
         }
         _ => None,
     };
+    let image = ctx.layout(0).is_image();
     match resolved {
-        Some(s) if diags.is_empty() && s.len() == 1 && ctx.is_image(0) => {
-            Ok(flattened(ctx, &shape))
-        }
-        Some(s) if diags.is_empty() && ctx.is_image(0) => {
+        Some(s) if diags.is_empty() && s.len() == 1 && image => Ok(flattened(ctx, &shape)),
+        Some(s) if diags.is_empty() && image => {
+            if let Some(built) = layout::single_channel_first(ctx, &s) {
+                return Ok(built);
+            }
             diags.push(ctx.diag(
                 "target shape",
                 format!("[batch, {n}] (an image may only be flattened)"),

@@ -56,3 +56,60 @@ fn chunks<const N: usize>(raw: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {
     raw.chunks_exact(N)
         .map(|c| c.try_into().expect("exact chunk"))
 }
+
+/// For each element (`order[j]` its index in row-major `shape`), the flat index of the value a
+/// parameter of shape `param` gives it under numpy broadcasting; the error says why the
+/// parameter does not broadcast to `shape` without enlarging it.
+pub fn broadcast(shape: &[usize], param: &[usize], order: &[usize]) -> Result<Vec<usize>, String> {
+    if param.len() > shape.len() {
+        return Err(format!("more axes than the tensor {shape:?}"));
+    }
+    let offset = shape.len() - param.len();
+    for (a, &p) in param.iter().enumerate() {
+        if p != 1 && p != shape[offset + a] {
+            return Err(format!(
+                "axis {a} of size {p} against {}",
+                shape[offset + a]
+            ));
+        }
+    }
+    let mut strides = vec![0usize; shape.len()];
+    let mut stride = 1;
+    for a in (0..param.len()).rev() {
+        if param[a] != 1 {
+            strides[offset + a] = stride;
+        }
+        stride *= param[a];
+    }
+    Ok(order
+        .iter()
+        .map(|&flat| {
+            let mut rest = flat;
+            let mut index = 0;
+            for a in (0..shape.len()).rev() {
+                index += (rest % shape[a]) * strides[a];
+                rest /= shape[a];
+            }
+            index
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::broadcast;
+
+    #[test]
+    fn numpy_broadcasting_aligns_on_the_last_axis() {
+        let order: Vec<usize> = (0..12).collect();
+        // A [3] parameter on [1, 3, 2, 2] scales the LAST axis, which has 2: no broadcast.
+        assert!(broadcast(&[1, 3, 2, 2], &[3], &order).is_err());
+        // [3, 1, 1] is per channel.
+        let idx = broadcast(&[1, 3, 2, 2], &[3, 1, 1], &order).unwrap();
+        assert_eq!(idx, [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]);
+        // [2] varies along the last axis.
+        let idx = broadcast(&[1, 3, 2, 2], &[2], &order).unwrap();
+        assert_eq!(idx, [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
+        assert!(broadcast(&[1, 4], &[1, 1, 4], &order[..4]).is_err());
+    }
+}

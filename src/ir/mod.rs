@@ -23,6 +23,45 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
+/// How the elements of an ONNX tensor are ordered relative to the layers' order. Layers hold
+/// an image channels-last, `[H, W, C]` (1-D: `[1, L, C]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Layout {
+    /// Not an image: held in ONNX's row-major order.
+    Plain,
+    /// An image ONNX holds channels-first, `[C, H, W]` (`[C, L]`), as PyTorch exports them;
+    /// reordered to channels-last.
+    ChannelsFirst,
+    /// An image ONNX holds channels-last, `[H, W, C]` (`[L, C]`), as tf2onnx leaves a Keras
+    /// input; held as it is.
+    ChannelsLast,
+}
+
+impl Layout {
+    pub fn is_image(self) -> bool {
+        self != Layout::Plain
+    }
+
+    /// ONNX's per-sample shape, of `onnx_rank` axes, for a `held` shape in this layout.
+    pub fn onnx_shape(self, held: &[usize], onnx_rank: usize) -> Vec<usize> {
+        match (self, held, onnx_rank) {
+            (Layout::ChannelsFirst, [_, l, c], 2) => vec![*c, *l],
+            (Layout::ChannelsFirst, [h, w, c], _) => vec![*c, *h, *w],
+            (Layout::ChannelsLast, [_, l, c], 2) => vec![*l, *c],
+            _ => held.to_vec(),
+        }
+    }
+
+    /// The shape the layers see for a per-sample ONNX shape in this layout.
+    pub fn held_shape(self, onnx_shape: &[usize]) -> Vec<usize> {
+        match (self, onnx_shape) {
+            (Layout::ChannelsFirst, _) => channels_last(onnx_shape),
+            (Layout::ChannelsLast, [l, c]) => vec![1, *l, *c],
+            _ => onnx_shape.to_vec(),
+        }
+    }
+}
+
 /// The channels-last shape of an ONNX image shape `[C, H, W]` (`[C, L]` becomes `[1, L, C]`).
 pub fn channels_last(shape: &[usize]) -> Vec<usize> {
     match shape {

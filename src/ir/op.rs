@@ -12,12 +12,11 @@ pub enum Op {
     /// quantized with T's rounding mode, then overflow-handled (REFERENCE §1.5). A QONNX
     /// quantizer reading it converts the float sample itself, as qonnx does
     /// (`golden::Entry::Quantizer`); T then only bounds the input for a `Trunc` v1.
-    /// With `channels_last`, the ONNX image `[C, H, W]` (`[C, L]`) is fed as the channels-last
-    /// tensor on the output edge.
+    /// `shape` is ONNX's per-sample shape; `layout` says how the output edge holds it.
     Input {
         onnx_name: String,
         shape: Vec<usize>,
-        channels_last: bool,
+        layout: super::Layout,
     },
     /// The graph output: passes its input through unchanged. With `channels_last` the tensor is a
     /// channels-last image that ONNX holds channels-first.
@@ -195,8 +194,10 @@ pub struct GlobalPool {
     pub precision: Option<PoolPrecision>,
 }
 
-/// A per-channel affine map, from ONNX `BatchNormalization` in inference mode:
-/// `scale = γ / sqrt(var + ε)` and `bias = β − scale·mean`, computed in `f32` as hls4ml does.
+/// A per-channel affine map `y = scale·x + bias` (per element of a plain tensor), from ONNX
+/// `BatchNormalization` in inference mode: `scale = γ / sqrt(var + ε)` and
+/// `bias = β − scale·mean`, computed in `f32` as hls4ml does; or from a `Mul` by a constant, with
+/// the constant `Add` after it, if any, as the bias.
 #[derive(Debug, Clone)]
 pub struct BatchNorm {
     pub scale: Array1<f64>,

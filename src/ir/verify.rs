@@ -236,7 +236,8 @@ pub fn verify(graph: &Graph) -> Result<()> {
                 }
             }
             (Op::BiasAdd { bias }, Some(i), Some(o)) => {
-                if bias.len() != i.elements() || i.elements() != o.elements() {
+                let per_channel = matches!(&i.shape[..], [_, _, c] if bias.len() == *c);
+                if (bias.len() != i.elements() && !per_channel) || i.shape != o.shape {
                     return bad(format!("bias add '{name}' does not match its tensor"));
                 }
                 if graph.phase >= Phase::Canonical {

@@ -4,7 +4,7 @@ use crate::ir::{Graph, Op, Phase};
 
 pub const PASS: Pass = Pass {
     name: "fuse-bias-add",
-    summary: "merges a constant Add into the bias-free Dense (MatMul) before it",
+    summary: "merges a constant Add into the bias-free Dense (MatMul) or constant Mul before it",
     required: true,
     produces: Phase::Imported,
     run,
@@ -21,7 +21,12 @@ fn run(graph: &mut Graph, _: &mut PassContext) -> Result<()> {
             .in_edge(n)
             .map(|e| graph.g.edge_endpoints(e).expect("edge").0);
         let fusable = producer.filter(|&p| {
-            matches!(&graph.g[p].op, Op::Dense(d) if !d.has_bias) && graph.out_edge(p).is_some()
+            let takes_bias = match &graph.g[p].op {
+                Op::Dense(d) => !d.has_bias,
+                Op::BatchNorm(b) => b.bias.len() == bias.len() && b.bias.iter().all(|&v| v == 0.0),
+                _ => false,
+            };
+            takes_bias && graph.out_edge(p).is_some()
         });
         let Some(p) = fusable else {
             let node = &graph.g[n];
@@ -30,16 +35,20 @@ fn run(graph: &mut Graph, _: &mut PassContext) -> Result<()> {
                 name,
                 Some(&op),
                 "placement",
-                "an Add of a constant directly after a MatMul or bias-free Gemm used by nothing else",
+                "an Add of a constant directly after a MatMul, a bias-free Gemm or a Mul by a constant, used by nothing else",
                 "an Add elsewhere",
             ));
             continue;
         };
         let (origin, names) = (graph.g[n].origin.clone(), graph.g[n].config_names.clone());
         let layer = &mut graph.g[p];
-        if let Op::Dense(d) = &mut layer.op {
-            d.bias = bias;
-            d.has_bias = true;
+        match &mut layer.op {
+            Op::Dense(d) => {
+                d.bias = bias;
+                d.has_bias = true;
+            }
+            Op::BatchNorm(b) => b.bias = bias,
+            _ => unreachable!("only a Dense or BatchNorm takes a bias"),
         }
         layer.origin.extend(origin);
         for name in names {

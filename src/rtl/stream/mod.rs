@@ -102,14 +102,9 @@ pub fn generate(
 ) -> Result<Design> {
     model.check_single_entry()?;
     let encodings = encoding::plan(model);
-    let image = model.input_order.is_some();
     let input = Tensor {
-        shape: if image {
-            crate::ir::channels_last(&model.input_shape)
-        } else {
-            model.input_shape.clone()
-        },
-        image,
+        shape: model.held_input_shape(),
+        image: model.input_layout.is_image(),
         ty: model.input_type,
         encoding: encodings[0],
     };
