@@ -1,6 +1,6 @@
 //! QONNX import and the golden model against qonnx 1.0.0's reference execution.
 //!
-//! * The 21 committed cases (`tests/data/qonnx`: outputs of `execute_onnx`, see its README and
+//! * The committed cases (`tests/data/qonnx`: outputs of `execute_onnx`, see its README and
 //!   SEMANTICS.md), bit for bit, except `brevitas_mlp_w4a4`, whose reference depends on
 //!   onnxruntime's float32 summation order (SEMANTICS §5) and is compared with a tolerance
 //!   far below a quantization step.
@@ -128,6 +128,9 @@ const CASES: &[&str] = &[
     "mt_nchw",
     "mt_nhwc",
     "mt_nwc_default",
+    "qkeras_binary",
+    "qkeras_cnn",
+    "qkeras_mlp",
     "quant_ceil",
     "quant_down",
     "quant_floor",
@@ -185,6 +188,9 @@ exact_cases!(
     binary_mlp,
     binary_cnn,
     residual_w4a4,
+    qkeras_mlp,
+    qkeras_cnn,
+    qkeras_binary,
 );
 
 /// Non-power-of-two scales: qonnx's float32 Gemm sums in MLAS' order, so its outputs are off by

@@ -530,6 +530,28 @@ fn rtl_reproduces_qonnx_on_the_brevitas_exports() {
     }
 }
 
+/// The exports of qonnx's QKeras converter: MatMul + Add for each Dense, a channels-last input
+/// transposed around the convolution and before the flatten, BatchNormalization as Mul + Add
+/// (the second fused into thresholds with the quantized ReLU after it; the first reads too many
+/// codes to fuse), binary and ternary weights as
+/// 1- and 2-bit Quants. These models quantize no input: the float inputs are on the 2^-8 grid,
+/// which the default input type holds. The RTL reproduces qonnx's outputs bit for bit.
+#[test]
+fn rtl_reproduces_qonnx_on_the_qkeras_exports() {
+    for (name, config) in [
+        ("qkeras_mlp", "{}"),
+        ("qkeras_cnn", "IOType: io_stream\n"),
+        ("qkeras_cnn", "IOType: io_parallel\n"),
+        ("qkeras_binary", "{}"),
+    ] {
+        assert_eq!(
+            rtl_of_case(name, config),
+            load(name, "Y.npy"),
+            "{name}: {config}"
+        );
+    }
+}
+
 /// Non-power-of-two scales (Brevitas' default quantizers): the RTL equals the golden model bit
 /// for bit, and qonnx within its float32 summation noise (see tests/qonnx.rs).
 #[test]
