@@ -39,8 +39,8 @@ pub fn mul(ctx: &NodeCtx) -> Outcome {
     })
 }
 
-/// The held shape of the node's one computed input and the constant's value per element (plain
-/// tensor) or channel (image).
+/// The held shape of the node's one computed input and the constant's values (see
+/// [`per_channel`]).
 fn operands(ctx: &NodeCtx, what: &str) -> Result<(Vec<usize>, Array1<f64>), Vec<Diagnostic>> {
     let mut diags = ctx.reject_unknown_attrs(&[]);
     let Some(act) = ctx.activation_index().filter(|_| ctx.node.input.len() == 2) else {
