@@ -14,14 +14,16 @@ onnxruntime import). Every node is re-implemented from the semantics written in 
   m1_transb / m1_notrans), other GEMMs and Conv (im2col, K order c,kh,kw) accumulate every output with
   a chain of fused multiply-adds in ascending k order starting from +0 (MLAS' FMA kernels); the bias
   is added once at the end; BatchNormalization is Y = X*s + (B - mean*s) with s = scale * (1/sqrt(var+eps));
-  Relu, MaxPool, Reshape, Flatten, Transpose, Identity, Concat, Add/Sub/Mul/Div are exact or
-  single-rounding.
+  Relu, MaxPool, Reshape, Flatten, Unsqueeze, Squeeze, Transpose, Identity, Concat, Add/Sub/Mul/Div are
+  exact or single-rounding.
 
 The QKeras graphs (qonnx 0.4.0's from_keras via tf2onnx) add no new kind of arithmetic: MatMul (M = 1:
 m1_notrans) followed by a separate Add of the quantized bias, Mul + Add for a Keras BatchNormalization,
-Transpose / Reshape (shape [-1, n], int64) around the NHWC conv, and a trailing Identity pair. Their Quant
-parameters are float64 (scale) and int64 (zeropt, bitwidth; binary's scale) scalars; op_quant computes
-in their common numpy type, as qonnx 1.0.0 does under NumPy 2 (float64 here, then cast to float32).
+Transpose / Reshape (shape [-1, n], int64) around the NHWC conv, and a trailing Identity pair. A Keras
+Conv1D or MaxPooling1D runs as the 2-D op between Unsqueeze and Squeeze (axes as int64 inputs, opset 15);
+the Conv1D bias is a separate Add after the Squeeze. Their Quant parameters are float64 (scale) and int64
+(zeropt, bitwidth; binary's scale) scalars; op_quant computes in their common numpy type, as qonnx 1.0.0
+does under NumPy 2 (float64 here, then cast to float32).
 
 For every case the output is compared bit for bit (float32 bit patterns) with Y.npy. The script also
 reports, for every Quant node on an activation, how many elements would change if X/scale and the
@@ -485,6 +487,28 @@ def op_flatten(x, axis=1):
     return x.reshape(int(np.prod(x.shape[:axis])), -1)
 
 
+def op_unsqueeze(x, axes_in=None, axes=None):
+    """Unsqueeze: axes is an int64 input from opset 13 on (an attribute before); negative axes count
+    in the OUTPUT rank."""
+    axes = [int(a) for a in (axes_in if axes_in is not None else axes)]
+    r = x.ndim + len(axes)
+    shape = list(x.shape)
+    for a in sorted(a + r if a < 0 else a for a in axes):
+        shape.insert(a, 1)
+    return x.reshape(shape)
+
+
+def op_squeeze(x, axes_in=None, axes=None):
+    """Squeeze: axes is an optional int64 input from opset 13 on (an attribute before); every named
+    axis must have size 1; no axes squeezes all size-1 axes."""
+    axes = axes_in if axes_in is not None else axes
+    if axes is None:
+        return np.squeeze(x)
+    axes = tuple(int(a) + x.ndim if int(a) < 0 else int(a) for a in axes)
+    assert all(x.shape[a] == 1 for a in axes), (x.shape, axes)
+    return np.squeeze(x, axis=axes)
+
+
 STD = {
     "Gemm": op_gemm,
     "MatMul": op_matmul,
@@ -493,6 +517,8 @@ STD = {
     "BatchNormalization": op_batchnorm,
     "Reshape": op_reshape,
     "Flatten": op_flatten,
+    "Unsqueeze": op_unsqueeze,
+    "Squeeze": op_squeeze,
     "Relu": lambda x: np.where(x < 0, F32(0), x).astype(F32),  # onnxruntime keeps -0.0 (numpy maximum would not)
     "Add": lambda a, b: (a + b).astype(F32),
     "Sub": lambda a, b: (a - b).astype(F32),

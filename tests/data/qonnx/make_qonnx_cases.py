@@ -20,8 +20,9 @@ Two environments (README.md has the versions):
   before 1.0.0), whose qkeras extra caps TensorFlow at 2.14.1 (QKeras 0.9.0 needs Keras 2):
       pip install "qonnx[qkeras]==0.4.0" "tensorflow==2.14.1" "tf2onnx==1.16.1" "qkeras==0.9.0" \
           "tensorflow-model-optimization==0.7.5" "numpy==1.26.4" "onnx==1.17.0" "onnxruntime==1.20.1" "protobuf==3.20.3"
-  Then, in the qonnx 1.0.0 environment, `python make_qonnx_cases.py verify qkeras_mlp qkeras_cnn qkeras_binary`
-  checks that qonnx 1.0.0's cleanup_model leaves those graphs unchanged and its execute_onnx reproduces Y.npy.
+  Then, in the qonnx 1.0.0 environment, `python make_qonnx_cases.py verify qkeras_mlp qkeras_cnn qkeras_conv1d
+  qkeras_binary` checks that qonnx 1.0.0's cleanup_model leaves those graphs unchanged and its execute_onnx
+  reproduces Y.npy.
 TensorFlow, QKeras, torch and Brevitas are imported inside the case functions only. `all` makes the cases the
 running environment can make and names the ones it skips; a case named explicitly in the wrong one is refused.
 """
@@ -743,6 +744,38 @@ def case_qkeras_cnn():
     return export_qkeras(m), X, keras_out(m, X)
 
 
+def case_qkeras_conv1d():
+    """Channels-last 1-D CNN on 16x2 (L = 16, C = 2): QConv1D(3, 3) -> QActivation(quantized_relu(4,0)) ->
+    MaxPooling1D(2) -> Flatten -> QDense(4). Keras runs Conv1D and MaxPooling1D as their 2-D ops on an
+    inserted axis (ExpandDims ... Squeeze), and tf2onnx writes that out (SEMANTICS.md §9)."""
+    tf = _tf()
+    from qkeras import QActivation, QConv1D, QDense, quantized_bits, quantized_relu
+
+    def q():
+        return dict(kernel_quantizer=quantized_bits(4, 0, alpha=1), bias_quantizer=quantized_bits(4, 0, alpha=1))
+
+    x = x_in = tf.keras.layers.Input(shape=(16, 2), name="x")
+    x = QConv1D(3, 3, name="conv1", **q())(x)
+    x = QActivation(quantized_relu(4, 0), name="relu1")(x)
+    x = tf.keras.layers.MaxPooling1D(2, name="pool1")(x)
+    x = tf.keras.layers.Flatten(name="flatten")(x)
+    x = QDense(4, name="fc1", **q())(x)
+    m = tf.keras.Model(x_in, x, name="qkeras_conv1d")
+    rng = np.random.default_rng(47)
+    wc = rng.standard_normal((3, 2, 3)) * 0.4
+    wc[0, 0, :] = np.array([2.5, -8.5, 7.5]) / 8  # a tie and both clamp edges of the 2^-3 grid
+    wc[2, 1, :] = np.array([-2.5, 1.5, -0.5]) / 8  # ties (round half to even: -2, 2, -0)
+    ws = [wc, rng.standard_normal(3) * 0.15, rng.standard_normal((21, 4)) * 0.4, rng.standard_normal(4) * 0.2]
+    m.set_weights([f32(w) for w in ws])
+    X = qkeras_x((16, 2), 0.25, 4, 48)
+    Wc = np.clip(np.round(f32(wc) * 8), -8, 7) / 8
+    Bc = np.clip(np.round(f32(ws[1]) * 8), -8, 7) / 8
+    pre = sum(X.astype(np.float64)[:, i:i + 14, :] @ Wc[i] for i in range(3)) + Bc
+    print("qkeras_conv1d: conv outputs on a tie of quantized_relu(4,0) (2^-4 grid): %d of %d (%d in the tie-grid rows)"
+          % (_ties_hit(pre, 2.0**-4, 15 / 16), pre.size, _ties_hit(pre[:48], 2.0**-4, 15 / 16)))
+    return export_qkeras(m), X, keras_out(m, X)
+
+
 def case_qkeras_binary():
     """Binary / ternary weights with Keras BatchNormalization. QKeras binary ACTIVATIONS cannot be
     converted (QActivation('binary') becomes a linear Activation and no Quant node: silently dropped),
@@ -842,6 +875,13 @@ CASES["qkeras_cnn"] = case_qkeras_cnn
 DESC["qkeras_cnn"] = ("QKeras channels-last 8x8x2: QConv2D(4,3x3) -> QActivation(quantized_relu(4,0)) -> MaxPooling2D(2) -> "
                       "Flatten -> QDense(5); kernels and biases quantized_bits(4,0,alpha=1); tf2onnx keeps the NHWC graph input "
                       "and adds Transpose(0,3,1,2) before the Conv and Transpose(0,2,3,1) before the Reshape (Keras flattens HWC)")
+CASES["qkeras_conv1d"] = case_qkeras_conv1d
+DESC["qkeras_conv1d"] = ("QKeras channels-last 1-D CNN on 16x2 (L=16, C=2): QConv1D(3, kernel 3) -> QActivation(quantized_relu(4,0)) -> "
+                         "MaxPooling1D(2) -> Flatten -> QDense(4); kernels and biases quantized_bits(4,0,alpha=1); the conv is a 2-D "
+                         "Conv (kernel [1,3]) on [1,2,1,16] between Unsqueeze(axes -3) + Transpose(0,3,1,2) and Squeeze(axes 2), "
+                         "its bias a separate Add of Reshape([1,1,3]) + Transpose(0,2,1), the pool a MaxPool [2,1] on [1,3,14,1] "
+                         "(Unsqueeze(axes 1) + Reshape([-1,3,14,1]) before, Squeeze(axes 3) after), and Keras' LC Flatten "
+                         "Transpose(0,2,1) + Reshape([-1,21])")
 CASES["qkeras_binary"] = case_qkeras_binary
 DESC["qkeras_binary"] = ("QKeras: QDense(32, binary(alpha=1), no bias) -> BatchNormalization -> QActivation(quantized_relu(2,1)) -> "
                          "QDense(32, ternary(alpha=1, threshold=0.5), no bias) -> BatchNormalization -> "
@@ -1059,8 +1099,9 @@ weights kept), `X.npy` (float32 rows, batch-first; row i is fed as `X[i:i+1]`), 
 `qonnx.core.onnx_exec.execute_onnx` run once per row), `graph.txt` (readable dump: every node with its
 attributes and the values of its small initializers) and, for the Brevitas cases, `Y_brevitas.npy`
 (the Brevitas torch module's float output on the same X). The QKeras cases (`qkeras_*`) have
-`Y_keras.npy` instead (the Keras model's `predict` on the same X), and `qkeras_cnn` keeps Keras'
-channels-last NHWC graph input (tf2onnx transposes to NCHW inside the graph).
+`Y_keras.npy` instead (the Keras model's `predict` on the same X). `qkeras_cnn` keeps Keras'
+channels-last NHWC graph input and `qkeras_conv1d` its channels-last `[1, L, C]` input (tf2onnx
+transposes to channels-first inside the graph).
 
 `check_cases.py` re-implements every node with numpy alone (its own protobuf reader, no onnx/qonnx/
 onnxruntime import) and compares with `Y.npy` bit for bit. `SEMANTICS.md` states the node semantics
@@ -1095,9 +1136,9 @@ and protobuf 3.20.3, in a fresh venv (about 100 s to install, 2.2 GB):
   and bias Quants first, by the node they feed) and renames with cleanup_model. Regenerating
   therefore writes the same bytes.
 * Check under 1.0.0: in the qonnx 1.0.0 environment, `python make_qonnx_cases.py verify qkeras_mlp
-  qkeras_cnn qkeras_binary` confirms that qonnx 1.0.0's cleanup_model leaves all three graphs
-  unchanged and that its execute_onnx (onnxruntime 1.31.1, NumPy 2.4) reproduces `Y.npy` bit for
-  bit. The Quant code is the same in both versions (0.4.0's `Quant` is 1.0.0's `IntQuant`).
+  qkeras_cnn qkeras_conv1d qkeras_binary` confirms that qonnx 1.0.0's cleanup_model leaves all four
+  graphs unchanged and that its execute_onnx (onnxruntime 1.31.1, NumPy 2.4) reproduces `Y.npy` bit
+  for bit. The Quant code is the same in both versions (0.4.0's `Quant` is 1.0.0's `IntQuant`).
 * The converted graphs import ai.onnx opset 15 (tf2onnx's default) and an unused ai.onnx.ml=2. They
   do not import `qonnx.custom_op.general`, so Quant runs as opset 1.
 * Every Dense is a `MatMul` with an `[in,out]` weight plus an `Add` of the bias (never Gemm). The
@@ -1137,9 +1178,11 @@ README_TAIL = """
     and ≤ 1), chosen so that the first layer's outputs land on the ties of the next quantized_relu:
     226 of fc1's 1536 outputs are ties (k+½)·2^-6 in [0, 63/64], and 1257 of the conv's 6912 are
     ties (k+½)·2^-4 in [0, 15/16].
+  * `qkeras_conv1d` does the same with 48 rows on the 1/4 grid with |x| ≤ 1: 408 of its conv's 2016
+    outputs are ties (k+½)·2^-4 in [0, 15/16].
   * Then come normal(0, σ) rows, with σ cycling through 0.5, 1 and 1.5, rounded to the 2^-8 grid and
     clipped to ±(8 − 2^-8). On them, 12 more fc1 outputs (of 4864) and 41 more conv outputs (of
-    21888) are exact ties.
+    21888) are exact ties, and 21 more of `qkeras_conv1d`'s conv outputs (of 6384).
   * `qkeras_binary` has 24 rows of integers in [−2, 2], then normal(0, 1) rows rounded to the 2^-8
     grid in the same way.
   * The last row is all zeros.
@@ -1154,17 +1197,20 @@ README_TAIL = """
 `SEMANTICS.md` §5), so qonnx on another CPU family (e.g. ARM64) can differ in the last ulp there. All
 other cases are exact in float32 except the single bias rounding, and they do not depend on the machine.
 That includes the QKeras cases:
-* `qkeras_mlp` and `qkeras_cnn` are exact in float32 on every row, whatever the summation order.
+* `qkeras_mlp`, `qkeras_cnn` and `qkeras_conv1d` are exact in float32 on every row, whatever the
+  summation order.
   * An input is a·2^-8 with |a| ≤ 2047 (11 bits). A weight is b·2^-5 with |b| ≤ 32 (mlp) or
-    b·2^-3 with |b| ≤ 8 (cnn), and a bias lies on the same grid as the weights.
+    b·2^-3 with |b| ≤ 8 (cnn, conv1d), and a bias lies on the same grid as the weights.
   * fc1's 16 products and its bias are multiples of 2^-13, and their absolute values sum to less than
     16·2047·32 + 32·2^8 < 2^21 units. The conv's 18 products and its bias are multiples of 2^-11
-    and sum to less than 18·2047·8 + 8·2^8 < 2^19 units.
+    and sum to less than 18·2047·8 + 8·2^8 < 2^19 units. The 1-D conv's 6 products (kernel 3 × 2
+    channels) and its bias (a separate Add) are multiples of 2^-11 and sum to less than
+    6·2047·8 + 8·2^8 < 2^17 units.
   * So every partial sum, in any order, fits float32's 24-bit significand. The later layers have
     inputs on the 2^-6 or 2^-4 activation grid and at most 36 terms, so they fit too.
   * Checked in numpy: a float64 re-computation (exact products, sums and Quant) gives `Y.npy` bit for
     bit, and every float32 MatMul, Conv and Add output equals its float64 value. The largest sums of
-    |terms| seen are 87508·2^-13 (fc1) and 22007·2^-11 (conv).
+    |terms| seen are 87508·2^-13 (fc1), 22007·2^-11 (conv) and 16646·2^-11 (1-D conv).
   * So a tie is an exact tie, and Quant and QKeras both round it half to even.
 * `qkeras_binary`'s MatMuls are exact too (±1 or 0 weights, at most 32 terms on the 2^-8 or 2^-1 grid).
   * Its BatchNormalization Mul and Add constants are arbitrary float32, so those two nodes are single
