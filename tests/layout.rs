@@ -1,7 +1,9 @@
 //! Channels-last images, as tf2onnx writes Keras CNNs: the input `[H, W, C]` (`[L, C]`), a
 //! `Transpose` to channels-first before the convolutions, one back to channels-last before the
 //! flatten (whose Dense then reads pixels in HWC order), and BatchNormalization as a `Mul` and an
-//! `Add` of per-channel constants. A random channels-first CNN and its channels-last rewrite must
+//! `Add` of per-channel constants; a 1-D network as 2-D layers between `Unsqueeze` and
+//! `Squeeze`, its pool over axes the held image has the other way round. A random
+//! channels-first CNN and its channels-last rewrite must
 //! compute the same function: the golden models agree on every sample, and the channels-last
 //! design co-simulates bit for bit in io_stream (back to back and under bubbles and
 //! backpressure) and io_parallel. The QKeras exports themselves are checked against qonnx in
@@ -19,14 +21,14 @@ use rtlgen::onnx_proto::{ModelProto, NodeProto, TensorProto};
 
 /// A random channels-first CNN: conv, BatchNorm (whose `var + ε` is exactly 1, so its scale is
 /// γ and its bias β, as a `Mul` and `Add` would give), ReLU, maybe a max pool, a second conv,
-/// Flatten and a Gemm; 1-D or 2-D. The Flatten reads at least two channels and two pixels, so
-/// the CHW and HWC orders differ. Returns the input shape `[C, spatial…]` and the layers.
-fn random_cnn(rng: &mut impl Rng) -> (Vec<usize>, Vec<CnnLayer>) {
-    let dims = if rng.random_bool(0.3) { 1 } else { 2 };
+/// Flatten and a Gemm, over `dims` spatial axes, with the pool if `pool`. The Flatten reads at
+/// least two channels and two pixels, so the CHW and HWC orders differ. Returns the input shape
+/// `[C, spatial…]` and the layers.
+fn random_cnn(rng: &mut impl Rng, dims: usize, pool: bool) -> (Vec<usize>, Vec<CnnLayer>) {
     let c = rng.random_range(1..=3);
     let f = rng.random_range(1..=3);
     let k: Vec<usize> = (0..dims).map(|_| rng.random_range(1..=3)).collect();
-    let size: Vec<usize> = (0..dims).map(|d| k[d] + rng.random_range(2..=5)).collect();
+    let size: Vec<usize> = (0..dims).map(|d| k[d] + rng.random_range(3..=6)).collect();
     let seed = rng.random::<u64>();
     let conv = |name: &str, c: usize, f: usize, k: &[usize], seed: u64| {
         let mut shape = vec![f, c];
@@ -56,7 +58,7 @@ fn random_cnn(rng: &mut impl Rng) -> (Vec<usize>, Vec<CnnLayer>) {
         },
     ];
     let mut out: Vec<usize> = (0..dims).map(|d| size[d] - k[d] + 1).collect();
-    if out.iter().all(|&o| o >= 4) && rng.random_bool(0.5) {
+    if pool {
         layers.push(CnnLayer::MaxPool {
             name: "pool1".into(),
             kernel: vec![2; dims],
@@ -204,6 +206,130 @@ fn channels_last(model: &ModelProto, input: &[usize], image: &[usize]) -> ModelP
     m
 }
 
+fn i64_tensor(name: &str, values: &[i64]) -> TensorProto {
+    TensorProto {
+        name: Some(name.into()),
+        dims: vec![values.len() as i64],
+        data_type: Some(rtlgen::onnx_proto::tensor_proto::DataType::Int64 as i32),
+        int64_data: values.to_vec(),
+        ..Default::default()
+    }
+}
+
+fn ints(n: &NodeProto, name: &str) -> Vec<i64> {
+    n.attribute
+        .iter()
+        .find(|a| a.name() == name)
+        .map(|a| a.ints.clone())
+        .unwrap_or_default()
+}
+
+/// A 1-D [`channels_last`] model rewritten further as tf2onnx writes a Keras `Conv1D` and
+/// `MaxPooling1D`: the input `Unsqueeze`d to `[N, 1, L, C]` before its Transpose, each
+/// convolution 2-D (kernel `[1, k]`) between an `Unsqueeze` and a `Squeeze` of axis 2, and the
+/// pool along H of `[N, F, L, 1]` (an `Unsqueeze` of axis 1 and a `Reshape`), then squeezed.
+/// `pooled` is the channels-first `[F, L]` the pool reads, if there is one.
+fn keras_1d_as_2d(model: &ModelProto, pooled: Option<&[usize]>) -> ModelProto {
+    let mut m = model.clone();
+    let g = m.graph.as_mut().unwrap();
+    g.initializer.push(i64_tensor("axes1", &[1]));
+    g.initializer.push(i64_tensor("axes2", &[2]));
+    g.initializer.push(i64_tensor("axes3", &[3]));
+    if let Some(&[f, l]) = pooled {
+        g.initializer
+            .push(i64_tensor("pool_shape", &[-1, f as i64, l as i64, 1]));
+    }
+    let mut nodes = vec![];
+    for mut n in std::mem::take(&mut g.node) {
+        let name = n.name().to_owned();
+        let (x, y) = (n.input[0].clone(), n.output[0].clone());
+        match n.op_type() {
+            "Transpose" if name == "/to_first/Transpose" => {
+                nodes.push(node(
+                    "/x4/Unsqueeze",
+                    "Unsqueeze",
+                    &["x", "axes1"],
+                    &["x4"],
+                    vec![],
+                ));
+                n.input[0] = "x4".into();
+                n.output[0] = "x_first4".into();
+                n.attribute = vec![ints_attr("perm", &[0, 3, 1, 2])];
+                nodes.push(n);
+            }
+            "Conv" => {
+                let input = if x == "x_first" {
+                    "x_first4".to_owned()
+                } else {
+                    let u = format!("{x}_4d");
+                    let un = format!("{name}_in");
+                    nodes.push(node(&un, "Unsqueeze", &[&x, "axes2"], &[&u], vec![]));
+                    u
+                };
+                let w = n.input[1].clone();
+                let t = g.initializer.iter_mut().find(|t| t.name() == w).unwrap();
+                t.dims.insert(2, 1);
+                let (k, s, p) = (
+                    ints(&n, "kernel_shape"),
+                    ints(&n, "strides"),
+                    ints(&n, "pads"),
+                );
+                n.attribute = vec![
+                    ints_attr("dilations", &[1, 1]),
+                    ints_attr("kernel_shape", &[1, k[0]]),
+                    ints_attr("pads", &[0, p[0], 0, p[1]]),
+                    ints_attr("strides", &[1, s[0]]),
+                ];
+                let out = format!("{y}_4d");
+                n.input[0] = input;
+                n.output[0] = out.clone();
+                nodes.push(n);
+                let sq = format!("{name}_out");
+                nodes.push(node(&sq, "Squeeze", &[&out, "axes2"], &[&y], vec![]));
+            }
+            "MaxPool" => {
+                nodes.push(node(
+                    "/pool/Unsqueeze",
+                    "Unsqueeze",
+                    &[&x, "axes1"],
+                    &["pool_u"],
+                    vec![],
+                ));
+                nodes.push(node(
+                    "/pool/Reshape",
+                    "Reshape",
+                    &["pool_u", "pool_shape"],
+                    &["pool_in"],
+                    vec![],
+                ));
+                let (k, s, p) = (
+                    ints(&n, "kernel_shape"),
+                    ints(&n, "strides"),
+                    ints(&n, "pads"),
+                );
+                n.attribute = vec![
+                    ints_attr("kernel_shape", &[k[0], 1]),
+                    ints_attr("pads", &[p[0], 0, p[1], 0]),
+                    ints_attr("strides", &[s[0], 1]),
+                ];
+                n.input[0] = "pool_in".into();
+                n.output[0] = "pool_out".into();
+                nodes.push(n);
+                nodes.push(node(
+                    "/pool/Squeeze",
+                    "Squeeze",
+                    &["pool_out", "axes3"],
+                    &[&y],
+                    vec![],
+                ));
+            }
+            _ => nodes.push(n),
+        }
+    }
+    g.node = nodes;
+    m
+}
+
 fn build(model: &ModelProto, config: &str) -> Compiled {
     let dir = tempfile::tempdir().unwrap();
     let (path, cfg) = (dir.path().join("net.onnx"), dir.path().join("config.yml"));
@@ -242,15 +368,25 @@ fn samples(input: &[usize], n: usize, seed: u64) -> (Array2<f64>, Array2<f64>) {
 
 const CONFIG: &str = "Model:\n  Precision: \"ap_fixed<12,5>\"\n";
 
-fn check_layouts_agree(seed: u64) {
+fn check_layouts_agree(seed: u64, dims: usize, pool: bool) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let (input, layers) = random_cnn(&mut rng);
+    let (input, layers) = random_cnn(&mut rng, dims, pool);
     let first = cnn(&input, &layers);
     let last = channels_last(
         &first,
         &input,
         &image_read_by(&first, "flatten", input.len() - 1),
     );
+    let last = match input.len() {
+        2 => {
+            let pooled = layers
+                .iter()
+                .any(|l| matches!(l, CnnLayer::MaxPool { .. }))
+                .then(|| image_read_by(&first, "pool1", 1));
+            keras_1d_as_2d(&last, pooled.as_deref())
+        }
+        _ => last,
+    };
     let (x_first, x_last) = samples(&input, 32, seed);
     let stream = format!("IOType: io_stream\n{CONFIG}");
     let a = build(&first, &stream);
@@ -267,10 +403,17 @@ fn check_layouts_agree(seed: u64) {
     cosim_parallel(&parallel, 4);
 }
 
-/// A 2-D case with three channels, a pool and every rewrite in it.
+/// A 2-D case with a pool and every rewrite in it.
 #[test]
 fn a_channels_last_cnn_computes_what_its_channels_first_original_does() {
-    check_layouts_agree(3);
+    check_layouts_agree(3, 2, true);
+}
+
+/// A 1-D case as tf2onnx writes Keras' `Conv1D` and `MaxPooling1D`: 2-D convolutions over
+/// `[C, 1, L]` and a pool over `[F, L, 1]`, whose axes the held image has the other way round.
+#[test]
+fn a_keras_1d_cnn_run_through_2d_layers_computes_its_original() {
+    check_layouts_agree(5, 1, true);
 }
 
 proptest::proptest! {
@@ -282,7 +425,7 @@ proptest::proptest! {
 
     #[test]
     fn random_channels_last_cnns_agree_and_cosimulate(seed in proptest::prelude::any::<u64>()) {
-        check_layouts_agree(seed);
+        check_layouts_agree(seed, 1 + (seed % 2) as usize, seed % 3 != 0);
     }
 }
 
@@ -291,7 +434,7 @@ proptest::proptest! {
 #[test]
 fn layouts_rtlgen_does_not_hold_are_user_errors() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(3);
-    let (input, layers) = random_cnn(&mut rng);
+    let (input, layers) = random_cnn(&mut rng, 2, true);
     let first = cnn(&input, &layers);
     let last = channels_last(
         &first,
@@ -341,5 +484,55 @@ fn layouts_rtlgen_does_not_hold_are_user_errors() {
     assert!(
         two_tensors.contains("/bn1/Mul") && two_tensors.contains("one constant"),
         "{two_tensors}"
+    );
+}
+
+/// An image whose channel axis unit axes moved may only be reshaped back; a window over a
+/// swapped image must keep its unit axis. Both are user errors naming the node.
+#[test]
+fn views_rtlgen_does_not_hold_are_user_errors() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let (input, layers) = random_cnn(&mut rng, 1, true);
+    let first = cnn(&input, &layers);
+    let last = channels_last(&first, &input, &image_read_by(&first, "flatten", 1));
+    let keras = keras_1d_as_2d(&last, Some(&image_read_by(&first, "pool1", 1)));
+    let edit = |f: &dyn Fn(&mut rtlgen::onnx_proto::GraphProto)| {
+        let mut m = keras.clone();
+        f(m.graph.as_mut().unwrap());
+        match rtlgen::import::import(&m) {
+            Err(e @ Error::User(_)) => e.to_string(),
+            other => panic!("expected a user error, got {other:?}"),
+        }
+    };
+    let channel_moved = edit(&|g| {
+        g.node.retain(|n| n.name() != "/pool/Reshape");
+        let pool = g
+            .node
+            .iter_mut()
+            .find(|n| n.op_type() == "MaxPool")
+            .unwrap();
+        pool.input[0] = "pool_u".into();
+    });
+    assert!(
+        channel_moved.contains("/pool1/MaxPool") && channel_moved.contains("an image seen as"),
+        "{channel_moved}"
+    );
+    let unit_axis_grows = edit(&|g| {
+        let pool = g
+            .node
+            .iter_mut()
+            .find(|n| n.op_type() == "MaxPool")
+            .unwrap();
+        let k = ints(pool, "kernel_shape")[0];
+        pool.attribute = vec![
+            ints_attr("kernel_shape", &[k, 1]),
+            ints_attr("pads", &[0, 1, 0, 0]),
+            ints_attr("strides", &[k, 1]),
+        ];
+    });
+    assert!(
+        unit_axis_grows.contains("/pool1/MaxPool")
+            && unit_axis_grows.contains("one output along the image's unit axis"),
+        "{unit_axis_grows}"
     );
 }

@@ -56,6 +56,14 @@ pub fn conv(ctx: &NodeCtx) -> Outcome {
     let filters = wshape[0];
     let kernel: Vec<usize> = wshape[2..].to_vec();
     let geometry = spatial::geometry(ctx, &shape, Some(&kernel), &mut diags);
+    let weight = match spatial_dims == 2 && ctx.spatial_swapped(0) {
+        true => weight
+            .view()
+            .permuted_axes(vec![0, 1, 3, 2])
+            .as_standard_layout()
+            .into_owned(),
+        false => weight.clone(),
+    };
     let bias = match bias {
         Some(b) if b.len() == filters => Some(b.iter().copied().collect::<Array1<f64>>()),
         Some(b) => {
@@ -80,7 +88,7 @@ pub fn conv(ctx: &NodeCtx) -> Outcome {
         Op::Conv(Conv {
             window,
             dense: Dense {
-                weights: window_weights(weight, &window, filters),
+                weights: window_weights(&weight, &window, filters),
                 has_bias: bias.is_some(),
                 bias: bias.unwrap_or_else(|| Array1::zeros(filters)),
                 precision: None,

@@ -7,6 +7,7 @@ use super::{tensor_to_array, Built, NodeCtx};
 use crate::diag::Diagnostic;
 use crate::ir::{Layout, Op};
 use crate::onnx_proto::GraphProto;
+use std::collections::BTreeSet;
 
 type Outcome = Result<Built, Vec<Diagnostic>>;
 
@@ -25,10 +26,10 @@ fn to_channels_last(rank: usize) -> Vec<i64> {
 }
 
 /// Whether the graph input `name`, of per-sample shape `shape`, is a channels-last image: a
-/// `Transpose` makes it channels-first, or, with one channel, a `Reshape` to `[N, 1, …]` does
-/// (tf2onnx writes that instead of the transpose).
+/// `Transpose` makes it channels-first, directly or after layers that keep the order of the
+/// elements (unit axes added or removed, an identity, a ReLU or quantizer), or, with one
+/// channel, a `Reshape` to `[N, 1, …]` does (tf2onnx writes that instead of the transpose).
 pub fn made_channels_first(graph: &GraphProto, name: &str, shape: &[usize]) -> bool {
-    let perm = to_channels_first(shape.len());
     let single_channel_first = channels_first_of(shape);
     let reshapes_to_it = |target: &str| {
         let Some(first) = &single_channel_first else {
@@ -43,24 +44,72 @@ pub fn made_channels_first(graph: &GraphProto, name: &str, shape: &[usize]) -> b
                 && rest.is_some_and(|r| r.iter().map(|&d| d as usize).eq(first.iter().copied()))
         })
     };
-    graph
-        .node
-        .iter()
-        .filter(|n| n.input.first().map(String::as_str) == Some(name))
-        .any(|n| match n.op_type() {
-            "Transpose" => n
-                .attribute
-                .iter()
-                .any(|a| a.name() == "perm" && a.ints == perm),
-            "Reshape" => n.input.get(1).is_some_and(|t| reshapes_to_it(t)),
-            _ => false,
-        })
+    let mut tensors = vec![name];
+    while let Some(tensor) = tensors.pop() {
+        for n in graph
+            .node
+            .iter()
+            .filter(|n| n.input.first().map(String::as_str) == Some(tensor))
+        {
+            match n.op_type() {
+                "Transpose" => {
+                    let makes_first = n.attribute.iter().any(|a| {
+                        a.name() == "perm"
+                            && a.ints.len() >= 3
+                            && a.ints == to_channels_first(a.ints.len() - 1)
+                    });
+                    if makes_first {
+                        return true;
+                    }
+                }
+                "Reshape"
+                    if tensor == name && n.input.get(1).is_some_and(|t| reshapes_to_it(t)) =>
+                {
+                    return true;
+                }
+                "Unsqueeze" | "Squeeze" | "Identity" | "Relu" | "Quant" | "BipolarQuant" => {
+                    tensors.extend(n.output.first().map(String::as_str));
+                }
+                _ => {}
+            }
+        }
+    }
+    false
 }
 
 /// `Transpose` of an image between channels-last and channels-first. Other perms would move
 /// data and are not supported.
 pub fn transpose(ctx: &NodeCtx) -> Outcome {
     let mut diags = ctx.reject_unknown_attrs(&["perm"]);
+    if let Some(a) = ctx.constant_operand() {
+        let perm = match ctx.ints_attr("perm") {
+            Ok(p) => p.unwrap_or_else(|| (0..a.ndim() as i64).rev().collect()),
+            Err(d) => {
+                diags.push(d);
+                return Err(diags);
+            }
+        };
+        let axes: Vec<usize> = perm.iter().map(|&p| p as usize).collect();
+        let mut sorted = axes.clone();
+        sorted.sort_unstable();
+        if !sorted.iter().copied().eq(0..a.ndim()) {
+            diags.push(ctx.diag(
+                "attribute 'perm'",
+                format!("a permutation of the constant's {} axes", a.ndim()),
+                format!("{perm:?}"),
+            ));
+            return Err(diags);
+        }
+        let folded = a
+            .view()
+            .permuted_axes(axes)
+            .as_standard_layout()
+            .into_owned();
+        return match diags.is_empty() {
+            true => Ok(Built::Const(folded)),
+            false => Err(diags),
+        };
+    }
     let shape = match ctx.activation(0) {
         Ok(Some(shape)) => shape,
         Ok(None) => return Err(diags),
@@ -99,23 +148,197 @@ pub fn transpose(ctx: &NodeCtx) -> Outcome {
     if !diags.is_empty() {
         return Err(diags);
     }
-    Ok(Built::Layers {
-        layers: vec![(Op::Reshape, shape)],
+    Ok(Built::View {
+        onnx_shape: layout.onnx_shape(&shape, rank),
+        shape,
         layout,
     })
 }
 
-/// A `Reshape` of a one-channel channels-last image `[H, W, 1]` (`[L, 1]`) to the channels-first
-/// `[1, H, W]` (`[1, L]`) per sample, which keeps the order of the elements; `None` for any
-/// other reshape.
-pub fn single_channel_first(ctx: &NodeCtx, target: &[usize]) -> Option<Built> {
-    if ctx.layout(0) != Layout::ChannelsLast || target != channels_first_of(&ctx.onnx_shape(0))? {
+/// `Unsqueeze`: inserts unit axes at `axes` of the output (an input from opset 13, an attribute
+/// before).
+pub fn unsqueeze(ctx: &NodeCtx) -> Outcome {
+    unit_axes(ctx, true)
+}
+
+/// `Squeeze`: removes the unit axes `axes` (an input from opset 13, an attribute before), or
+/// every unit axis but the batch when there are none.
+pub fn squeeze(ctx: &NodeCtx) -> Outcome {
+    unit_axes(ctx, false)
+}
+
+/// Inserts (`insert`) or removes unit axes. Rows keep their order, so a plain tensor is only
+/// reshaped, and an image stays an image of its layout while its channel axis stays in place
+/// and it keeps one or two spatial axes (tf2onnx runs a Keras `Conv1D` as a 2-D convolution
+/// between an `Unsqueeze` and a `Squeeze`).
+fn unit_axes(ctx: &NodeCtx, insert: bool) -> Outcome {
+    let v13 = ctx.opset >= 13;
+    let mut diags = ctx.reject_unknown_attrs(if v13 { &[] } else { &["axes"] });
+    let axes = if v13 {
+        match ctx.constant(1) {
+            Ok(a) => a.map(|a| a.iter().map(|&v| v as i64).collect::<Vec<i64>>()),
+            Err(d) => {
+                diags.push(d);
+                return Err(diags);
+            }
+        }
+    } else {
+        match ctx.ints_attr("axes") {
+            Ok(a) => a,
+            Err(d) => {
+                diags.push(d);
+                return Err(diags);
+            }
+        }
+    };
+    if let Some(a) = ctx.constant_operand() {
+        return match resize(a.shape(), axes.as_deref(), insert, 0) {
+            Ok(shape) if diags.is_empty() => Ok(Built::Const(
+                a.as_standard_layout()
+                    .into_owned()
+                    .into_shape_with_order(ndarray::IxDyn(&shape))
+                    .expect("unit axes keep the element count"),
+            )),
+            Ok(_) => Err(diags),
+            Err(found) => {
+                diags.push(ctx.diag("axes", "axes of the constant", found));
+                Err(diags)
+            }
+        };
+    }
+    match ctx.activation(0) {
+        Ok(Some(_)) => {}
+        Ok(None) => return Err(diags),
+        Err(d) => {
+            diags.push(d);
+            return Err(diags);
+        }
+    }
+    let onnx = ctx.onnx_shape(0);
+    let full: Vec<usize> = [&[1][..], &onnx].concat();
+    let changed = match resize(&full, axes.as_deref(), insert, 1) {
+        Ok(changed) => changed,
+        Err(found) => {
+            let expected = match insert {
+                true => "distinct axes of the output other than the batch axis",
+                false => "distinct unit axes of the input other than the batch axis",
+            };
+            diags.push(ctx.diag("axes", expected, found));
+            return Err(diags);
+        }
+    };
+    let out = changed[1..].to_vec();
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let layout = ctx.layout(0);
+    if layout.is_image() {
+        return image_view(ctx, &out).ok_or_else(|| {
+            vec![ctx.diag(
+                "output shape",
+                "the image's elements in their order",
+                format!("{out:?} from {onnx:?}"),
+            )]
+        });
+    }
+    match out.is_empty() {
+        false => Ok(Built::layer(Op::Reshape, out)),
+        true => {
+            diags.push(ctx.diag(
+                "output shape",
+                "at least one axis besides the batch",
+                format!("{out:?} from {onnx:?}"),
+            ));
+            Err(diags)
+        }
+    }
+}
+
+/// `full` with unit axes inserted at output `axes` or removed at input `axes` (every unit
+/// axis from `lowest` on if `None` when removing), touching no axis below `lowest` (1 keeps
+/// the batch axis); the error says what is wrong.
+fn resize(
+    full: &[usize],
+    axes: Option<&[i64]>,
+    insert: bool,
+    lowest: i64,
+) -> Result<Vec<usize>, String> {
+    let axes = match (axes, insert) {
+        (Some(a), _) => a.to_vec(),
+        (None, true) => return Err("no axes".into()),
+        (None, false) => (lowest..full.len() as i64)
+            .filter(|&a| full[a as usize] == 1)
+            .collect(),
+    };
+    let rank = if insert {
+        full.len() + axes.len()
+    } else {
+        full.len()
+    } as i64;
+    let normal: BTreeSet<i64> = axes
+        .iter()
+        .map(|&a| if a < 0 { a + rank } else { a })
+        .collect();
+    let bad = normal.len() != axes.len()
+        || normal.iter().any(|&a| a < lowest || a >= rank)
+        || (!insert && normal.iter().any(|&a| full[a as usize] != 1));
+    if bad {
+        return Err(format!("{axes:?} on a tensor of shape {full:?}"));
+    }
+    if insert {
+        let mut rest = full.iter();
+        Ok((0..rank)
+            .map(|a| match normal.contains(&a) {
+                true => 1,
+                false => *rest.next().expect("the rank counts every input axis"),
+            })
+            .collect())
+    } else {
+        Ok(full
+            .iter()
+            .enumerate()
+            .filter(|&(a, _)| !normal.contains(&(a as i64)))
+            .map(|(_, &d)| d)
+            .collect())
+    }
+}
+
+/// Image input 0 seen as ONNX's per-sample shape `out`, if that only adds or removes unit
+/// axes, so that no element moves; `None` otherwise. The held shape stays. When a layout
+/// describes `out` (its channels in place, one or two spatial axes) the image takes that
+/// layout: the input's, or with one channel either (tf2onnx reshapes a one-channel `[H, W, 1]`
+/// to `[1, H, W]`). `out` may still differ from the shape the layout gives the held one (a
+/// view): spatial axes swapped, which elementwise ops and windows follow, or a channel axis out
+/// of place, which only shape changes may read.
+pub fn image_view(ctx: &NodeCtx, out: &[usize]) -> Option<Built> {
+    let held = ctx.activation(0).ok()??;
+    let layout = ctx.layout(0);
+    let non_unit = |s: &[usize]| s.iter().copied().filter(|&d| d != 1).collect::<Vec<_>>();
+    if !layout.is_image() || non_unit(out) != non_unit(&ctx.onnx_shape(0)) {
         return None;
     }
-    let held = ctx.activation(0).ok()??;
-    Some(Built::Layers {
-        layers: vec![(Op::Reshape, held)],
-        layout: Layout::ChannelsFirst,
+    let channels = *held.last()?;
+    let describes = |l: Layout| {
+        let channel = match l {
+            Layout::ChannelsFirst => out.first(),
+            _ => out.last(),
+        };
+        (2..=3).contains(&out.len()) && channel == Some(&channels)
+    };
+    let other = match layout {
+        Layout::ChannelsFirst => Layout::ChannelsLast,
+        _ => Layout::ChannelsFirst,
+    };
+    let candidates = [Some(layout), (channels == 1).then_some(other)];
+    let layout = candidates
+        .into_iter()
+        .flatten()
+        .find(|&l| describes(l))
+        .unwrap_or(layout);
+    Some(Built::View {
+        shape: held,
+        layout,
+        onnx_shape: out.to_vec(),
     })
 }
 

@@ -43,6 +43,10 @@ enum Value {
         layout: Layout,
         /// Axes of the per-sample tensor as ONNX holds it.
         onnx_rank: usize,
+        /// ONNX's per-sample shape when `layout` does not describe it: an image with unit axes
+        /// added or removed so that its channel axis moved (tf2onnx passes through such shapes
+        /// between a `Conv` and a `MaxPool`). Only ops that change the shape may read it.
+        view: Option<Vec<usize>>,
     },
     /// An initializer or `Constant`.
     Const(ArrayD<f64>),
@@ -162,6 +166,31 @@ pub(crate) struct Builder {
     opset: i64,
 }
 
+/// Ops that may read an image whose ONNX shape its layout does not describe (a view).
+const READS_VIEWS: &[&str] = &["Reshape", "Flatten", "Unsqueeze", "Squeeze"];
+
+/// Ops that may also read an image whose two spatial axes ONNX holds swapped (see
+/// [`NodeCtx::spatial_swapped`]): elementwise ones and windows that follow the swap.
+const READS_SWAPPED: &[&str] = &[
+    "Conv",
+    "MaxPool",
+    "AveragePool",
+    "Relu",
+    "Identity",
+    "Dropout",
+    "Sigmoid",
+    "Tanh",
+    "LeakyRelu",
+    "Clip",
+    "Add",
+    "Mul",
+    "Quant",
+    "IntQuant",
+    "BipolarQuant",
+    "Trunc",
+    "MultiThreshold",
+];
+
 /// Ops that make a model's input an image (held channels-last).
 const SPATIAL_OPS: &[&str] = &[
     "Conv",
@@ -178,6 +207,14 @@ pub(crate) enum Built {
     Layers {
         layers: Vec<(Op, Vec<usize>)>,
         layout: Layout,
+    },
+    /// The node's input seen as another ONNX tensor without moving data (a transpose between
+    /// image layouts, an added or removed unit axis): per-sample held `shape` in `layout`, and
+    /// ONNX's per-sample `onnx_shape`. It becomes an identity `Reshape` layer.
+    View {
+        shape: Vec<usize>,
+        layout: Layout,
+        onnx_shape: Vec<usize>,
     },
     /// The node is a constant (ONNX `Constant`).
     Const(ArrayD<f64>),
@@ -202,6 +239,8 @@ fn op_builder(op_type: &str) -> Option<OpBuilder> {
         "Flatten" => shape::flatten,
         "Reshape" => shape::reshape,
         "Transpose" => layout::transpose,
+        "Unsqueeze" => layout::unsqueeze,
+        "Squeeze" => layout::squeeze,
         "Identity" => shape::identity,
         "Dropout" => shape::dropout,
         "Constant" => shape::constant,
@@ -223,7 +262,7 @@ fn op_builder(op_type: &str) -> Option<OpBuilder> {
 /// Every ONNX op type the importer supports, for error messages.
 pub const SUPPORTED_OPS: &str =
     "Gemm, MatMul, Add, Mul, Concat, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Clip, Flatten, \
-     Reshape, Transpose, Identity, Dropout, Constant, Conv, MaxPool, AveragePool, GlobalMaxPool, \
+     Reshape, Transpose, Unsqueeze, Squeeze, Identity, Dropout, Constant, Conv, MaxPool, AveragePool, GlobalMaxPool, \
      GlobalAveragePool, BatchNormalization";
 
 /// One node being imported: its proto, its inputs resolved to values.
@@ -303,6 +342,14 @@ impl NodeCtx<'_> {
         }
     }
 
+    /// Input 0 when it is a constant, which shape ops then fold.
+    pub fn constant_operand(&self) -> Option<&ArrayD<f64>> {
+        match self.inputs.first() {
+            Some(Some(Value::Const(a))) => Some(a),
+            _ => None,
+        }
+    }
+
     /// The type a QONNX quantizer gave constant input `i`, if one did.
     pub fn param_type(&self, i: usize) -> Option<FixedType> {
         self.param_types.get(i).copied().flatten()
@@ -323,8 +370,11 @@ impl NodeCtx<'_> {
                 shape,
                 layout,
                 onnx_rank,
+                view,
                 ..
-            })) => layout.onnx_shape(shape, *onnx_rank),
+            })) => view
+                .clone()
+                .unwrap_or_else(|| layout.onnx_shape(shape, *onnx_rank)),
             _ => vec![],
         }
     }
@@ -345,6 +395,28 @@ impl NodeCtx<'_> {
             }
             Layout::Plain | Layout::ChannelsLast => (0..shape.iter().product()).collect(),
         }
+    }
+
+    /// Whether activation input `i` is a 2-D image whose ONNX spatial axes `(n, 1)` are held
+    /// as `(1, n)` (the same order of elements): tf2onnx runs a Keras 1-D pooling along H of
+    /// a tensor a 1-D convolution produced along W.
+    pub fn spatial_swapped(&self, i: usize) -> bool {
+        let Some(Some(Value::Activation {
+            shape,
+            layout,
+            onnx_rank: 3,
+            view: Some(view),
+            ..
+        })) = self.inputs.get(i)
+        else {
+            return false;
+        };
+        let spatial = match layout {
+            Layout::ChannelsFirst => &view[1..],
+            Layout::ChannelsLast => &view[..2],
+            Layout::Plain => return false,
+        };
+        shape[0] != shape[1] && spatial == [shape[1], shape[0]]
     }
 
     /// The ONNX layout of activation input `i` (plain if it is not one).
@@ -472,6 +544,7 @@ impl Builder {
                 shape: layout.held_shape(&shape),
                 layout,
                 onnx_rank: shape.len(),
+                view: None,
             },
         );
         Some(node)
@@ -605,6 +678,24 @@ impl Builder {
                 ));
             }
         }
+        let viewed = ctx.inputs.iter().enumerate().find_map(|(i, v)| match v {
+            Some(Value::Activation {
+                view: Some(view), ..
+            }) => Some((i, view)),
+            _ => None,
+        });
+        let reads = |i: usize| {
+            READS_VIEWS.contains(&op_type)
+                || (ctx.spatial_swapped(i) && READS_SWAPPED.contains(&op_type))
+        };
+        if let Some((i, view)) = viewed.filter(|&(i, _)| !reads(i)) {
+            self.diags.push(ctx.diag(
+                format!("input {i}"),
+                "a plain tensor or an image [C, H, W], [C, L], [H, W, C] or [L, C]",
+                format!("an image seen as {view:?}, its channel axis moved by unit axes (reshape it back first)"),
+            ));
+            return mark_unknown(self);
+        }
         let (builder, supported) = match node.domain() {
             "" | "ai.onnx" => (op_builder(op_type), SUPPORTED_OPS),
             d if qonnx::DOMAINS.contains(&d) => (qonnx::builder(op_type), qonnx::OPS),
@@ -648,60 +739,109 @@ impl Builder {
                     self.param_types.insert(out.clone(), ty);
                 }
             }
+            Ok(Built::View {
+                shape,
+                layout,
+                onnx_shape,
+            }) => {
+                let view = (layout.onnx_shape(&shape, onnx_shape.len()) != onnx_shape)
+                    .then(|| onnx_shape.clone());
+                let layers = vec![(Op::Reshape, shape)];
+                let onnx = Some((onnx_shape.len(), view));
+                self.add_layers(&ctx, producers, layers, layout, onnx);
+            }
             Ok(Built::Layers { layers, layout }) => {
-                let Some(producers) = producers else {
-                    return mark_unknown(self);
-                };
-                let mut sources = producers;
-                let mut in_shape = Vec::new();
-                let base = names::layer_base_name(node.name(), op_type, index);
-                let count = layers.len();
-                for (k, (op, shape)) in layers.into_iter().enumerate() {
-                    let name = if k + 1 == count {
-                        base.clone()
-                    } else {
-                        format!("{base}_{}", op.layer_type().to_ascii_lowercase())
-                    };
-                    let layer = self.g.add_node(Node {
-                        name: self.names.unique(&name),
-                        op,
-                        origin: vec![(node.name().to_owned(), op_type.to_owned())],
-                        config_names: if k + 1 == count {
-                            names::config_names(node.name())
-                        } else {
-                            vec![]
-                        },
-                    });
-                    for (port, (src, src_shape)) in sources.into_iter().enumerate() {
-                        self.g.add_edge(
-                            src,
-                            layer,
-                            Edge {
-                                shape: src_shape,
-                                ty: None,
-                                port,
-                            },
-                        );
-                    }
-                    sources = vec![(layer, shape.clone())];
-                    in_shape = shape;
-                }
-                let onnx_rank = match layout {
-                    Layout::Plain => in_shape.len(),
-                    _ => ctx.onnx_rank(ctx.activation_index().unwrap_or(0)),
-                };
-                if let (Some(out), Some(&(node, _))) = (node.output.first(), sources.first()) {
-                    self.values.insert(
-                        out.clone(),
-                        Value::Activation {
-                            node,
-                            shape: in_shape,
-                            layout,
-                            onnx_rank,
-                        },
-                    );
-                }
+                self.add_layers(&ctx, producers, layers, layout, None);
             }
         }
     }
+
+    /// Adds the layers a node built, reading `producers`, and makes the last one's output the
+    /// value of the node's output: in `layout`, with `onnx` = (rank, view) (by default the
+    /// input's rank for an image, the held rank otherwise, and no view).
+    fn add_layers(
+        &mut self,
+        ctx: &NodeCtx,
+        producers: Option<Vec<(NodeIndex, Vec<usize>)>>,
+        layers: Vec<(Op, Vec<usize>)>,
+        layout: Layout,
+        onnx: Option<(usize, Option<Vec<usize>>)>,
+    ) {
+        let node = ctx.node;
+        let (index, op_type) = (ctx.index, node.op_type());
+        let Some(producers) = producers else {
+            for out in &node.output {
+                self.values.insert(out.clone(), Value::Unknown);
+            }
+            return;
+        };
+        let mut sources = producers;
+        let mut in_shape = Vec::new();
+        let base = names::layer_base_name(node.name(), op_type, index);
+        let count = layers.len();
+        for (k, (op, shape)) in layers.into_iter().enumerate() {
+            let name = if k + 1 == count {
+                base.clone()
+            } else {
+                format!("{base}_{}", op.layer_type().to_ascii_lowercase())
+            };
+            let layer = self.g.add_node(Node {
+                name: self.names.unique(&name),
+                op,
+                origin: vec![(node.name().to_owned(), op_type.to_owned())],
+                config_names: if k + 1 == count {
+                    names::config_names(node.name())
+                } else {
+                    vec![]
+                },
+            });
+            for (port, (src, src_shape)) in sources.into_iter().enumerate() {
+                self.g.add_edge(
+                    src,
+                    layer,
+                    Edge {
+                        shape: src_shape,
+                        ty: None,
+                        port,
+                    },
+                );
+            }
+            sources = vec![(layer, shape.clone())];
+            in_shape = shape;
+        }
+        let (onnx_rank, view) = onnx.unwrap_or_else(|| {
+            let act = ctx.activation_index().unwrap_or(0);
+            let rank = match layout {
+                Layout::Plain => in_shape.len(),
+                _ => ctx.onnx_rank(act),
+            };
+            (rank, swapped_view(ctx, act, layout, &in_shape))
+        });
+        if let (Some(out), Some(&(node, _))) = (node.output.first(), sources.first()) {
+            self.values.insert(
+                out.clone(),
+                Value::Activation {
+                    node,
+                    shape: in_shape,
+                    layout,
+                    onnx_rank,
+                    view,
+                },
+            );
+        }
+    }
+}
+
+/// The ONNX shape of a layer's output `held` in `layout` when its input `act` is a swapped
+/// image (see [`NodeCtx::spatial_swapped`]) and so is the output: its spatial axes swapped.
+fn swapped_view(ctx: &NodeCtx, act: usize, layout: Layout, held: &[usize]) -> Option<Vec<usize>> {
+    if !ctx.spatial_swapped(act) || layout != ctx.layout(act) || held.len() != 3 {
+        return None;
+    }
+    let mut onnx = layout.onnx_shape(held, 3);
+    match layout {
+        Layout::ChannelsFirst => onnx.swap(1, 2),
+        _ => onnx.swap(0, 1),
+    }
+    (onnx != layout.onnx_shape(held, 3)).then_some(onnx)
 }

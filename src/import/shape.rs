@@ -1,5 +1,6 @@
 //! Relu and the shape-only ops (Flatten, Reshape, Identity), plus `Constant`.
 
+use super::tensor::reshape_const;
 use super::{layout, tensor_to_array, Built, NodeCtx};
 use crate::diag::Diagnostic;
 use crate::ir::{Layout, Op};
@@ -87,6 +88,29 @@ fn flattened(ctx: &NodeCtx, shape: &[usize]) -> Built {
 /// or, with one channel, moved from channels-last to channels-first.
 pub fn reshape(ctx: &NodeCtx) -> Outcome {
     let mut diags = ctx.reject_unknown_attrs(&["allowzero"]);
+    if let Some(a) = ctx.constant_operand() {
+        let target = ctx.constant(1).ok().flatten();
+        let allow_zero = ctx.int_attr("allowzero", 0).unwrap_or(0) == 1;
+        let folded = match target {
+            Some(t) => {
+                let t: Vec<i64> = t.iter().map(|&v| v as i64).collect();
+                reshape_const(a, &t, allow_zero)
+            }
+            None => Err("no constant shape".to_owned()),
+        };
+        return match folded {
+            Ok(folded) if diags.is_empty() => Ok(Built::Const(folded)),
+            Ok(_) => Err(diags),
+            Err(found) => {
+                diags.push(ctx.diag(
+                    "input 1 (shape)",
+                    format!("a constant shape for the constant of shape {:?}", a.shape()),
+                    found,
+                ));
+                Err(diags)
+            }
+        };
+    }
     let shape = single_activation(ctx)?;
     let target = match ctx.constant(1) {
         Ok(Some(t)) => t.iter().map(|&v| v as i64).collect::<Vec<i64>>(),
@@ -149,12 +173,12 @@ pub fn reshape(ctx: &NodeCtx) -> Outcome {
     match resolved {
         Some(s) if diags.is_empty() && s.len() == 1 && image => Ok(flattened(ctx, &shape)),
         Some(s) if diags.is_empty() && image => {
-            if let Some(built) = layout::single_channel_first(ctx, &s) {
+            if let Some(built) = layout::image_view(ctx, &s) {
                 return Ok(built);
             }
             diags.push(ctx.diag(
                 "target shape",
-                format!("[batch, {n}] (an image may only be flattened)"),
+                format!("[batch, {n}] (an image may only be flattened or get or lose unit axes)"),
                 format!("{target:?} giving {s:?}"),
             ));
             Err(diags)

@@ -17,7 +17,10 @@ struct AxisSpec {
 
 /// The padded window geometry over a channels-last image `shape` (`[H, W, C]`, 1-D `[1, L, C]`)
 /// and its padding. `kernel` is the weights' kernel (checked against `kernel_shape`), or `None`
-/// to read it from `kernel_shape` (pooling). Problems are pushed to `diags`.
+/// to read it from `kernel_shape` (pooling). When the image's ONNX axes are the held ones
+/// swapped (ONNX `(n, 1)` held as `(1, n)`, see [`NodeCtx::spatial_swapped`]), the ONNX
+/// attributes are swapped to match, and the window must keep the unit axis, so that the output
+/// is again a swapped view of the same order. Problems are pushed to `diags`.
 pub fn geometry(
     ctx: &NodeCtx,
     shape: &[usize],
@@ -82,9 +85,14 @@ pub fn geometry(
         ));
         return None;
     }
-    let inputs: Vec<usize> = if one_d { vec![in_w] } else { vec![in_h, in_w] };
+    let swapped = !one_d && ctx.spatial_swapped(0);
+    let inputs: Vec<usize> = match (one_d, swapped) {
+        (true, _) => vec![in_w],
+        (false, false) => vec![in_h, in_w],
+        (false, true) => vec![in_w, in_h],
+    };
     let pads = padding(ctx, &inputs, &kernel, &strides, diags)?;
-    let axes: Vec<AxisSpec> = (0..dims)
+    let mut axes: Vec<AxisSpec> = (0..dims)
         .map(|d| AxisSpec {
             input: inputs[d],
             kernel: kernel[d],
@@ -102,6 +110,21 @@ pub fn geometry(
                 format!("a padded size of at least the kernel ({})", a.kernel),
                 format!("{} + {} + {}", a.begin, a.input, a.end),
             ));
+        }
+    }
+    if swapped {
+        axes.reverse();
+        let unit = &axes[0];
+        if (unit.input + unit.begin + unit.end).saturating_sub(unit.kernel) / unit.stride != 0 {
+            diags.push(ctx.diag(
+                "window",
+                "one output along the image's unit axis (its elements are held in another order)",
+                format!(
+                    "kernel {}, stride {}, pads {} and {} on it",
+                    unit.kernel, unit.stride, unit.begin, unit.end
+                ),
+            ));
+            ok = false;
         }
     }
     if !ok {

@@ -95,9 +95,51 @@ pub fn broadcast(shape: &[usize], param: &[usize], order: &[usize]) -> Result<Ve
         .collect())
 }
 
+/// ONNX `Reshape` of a constant to `target`: a `-1` entry takes the remaining size, a `0`
+/// copies the input's axis unless `allow_zero`. The error says why the shape does not fit.
+pub fn reshape_const(
+    a: &ArrayD<f64>,
+    target: &[i64],
+    allow_zero: bool,
+) -> Result<ArrayD<f64>, String> {
+    let mut dims: Vec<Option<usize>> = Vec::with_capacity(target.len());
+    for (i, &d) in target.iter().enumerate() {
+        dims.push(match d {
+            -1 => None,
+            0 if !allow_zero => Some(*a.shape().get(i).ok_or("a 0 beyond the input's axes")?),
+            d if d >= 0 => Some(d as usize),
+            d => return Err(format!("the entry {d}")),
+        });
+    }
+    let known: usize = dims.iter().flatten().product();
+    let shape: Vec<usize> = match dims.iter().filter(|d| d.is_none()).count() {
+        0 => dims.iter().flatten().copied().collect(),
+        1 if known > 0 && a.len() % known == 0 => {
+            dims.iter().map(|d| d.unwrap_or(a.len() / known)).collect()
+        }
+        _ => return Err(format!("{target:?} for {} values", a.len())),
+    };
+    a.as_standard_layout()
+        .into_owned()
+        .into_shape_with_order(IxDyn(&shape))
+        .map_err(|_| format!("{target:?} for {} values", a.len()))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::broadcast;
+    use super::{broadcast, reshape_const};
+    use ndarray::{ArrayD, IxDyn};
+
+    #[test]
+    fn a_constant_reshapes_as_onnx_says() {
+        let a = ArrayD::from_shape_vec(IxDyn(&[3]), vec![1.0, 2.0, 3.0]).unwrap();
+        let r = reshape_const(&a, &[1, 1, -1], false).unwrap();
+        assert_eq!(r.shape(), [1, 1, 3]);
+        assert_eq!(r.iter().copied().collect::<Vec<_>>(), [1.0, 2.0, 3.0]);
+        assert_eq!(reshape_const(&r, &[0, -1], false).unwrap().shape(), [1, 3]);
+        assert!(reshape_const(&a, &[2, -1], false).is_err());
+        assert!(reshape_const(&a, &[-1, -1], false).is_err());
+    }
 
     #[test]
     fn numpy_broadcasting_aligns_on_the_last_axis() {
