@@ -130,6 +130,7 @@ const CASES: &[&str] = &[
     "mt_nwc_default",
     "qkeras_binary",
     "qkeras_cnn",
+    "qkeras_conv1d",
     "qkeras_mlp",
     "quant_ceil",
     "quant_down",
@@ -190,6 +191,7 @@ exact_cases!(
     residual_w4a4,
     qkeras_mlp,
     qkeras_cnn,
+    qkeras_conv1d,
     qkeras_binary,
 );
 

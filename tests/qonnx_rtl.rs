@@ -542,6 +542,8 @@ fn rtl_reproduces_qonnx_on_the_qkeras_exports() {
         ("qkeras_mlp", "{}"),
         ("qkeras_cnn", "IOType: io_stream\n"),
         ("qkeras_cnn", "IOType: io_parallel\n"),
+        ("qkeras_conv1d", "IOType: io_stream\n"),
+        ("qkeras_conv1d", "IOType: io_parallel\n"),
         ("qkeras_binary", "{}"),
     ] {
         assert_eq!(
