@@ -7,15 +7,8 @@ use crate::ir::{LutFunction, Op};
 type Outcome = Result<Built, Vec<Diagnostic>>;
 
 /// One layer of `op` over the node's single activation input, keeping its shape.
-fn elementwise(ctx: &NodeCtx, op: Op, mut diags: Vec<Diagnostic>) -> Outcome {
-    let shape = match ctx.activation(0) {
-        Ok(Some(shape)) => shape,
-        Ok(None) => return Err(diags),
-        Err(d) => {
-            diags.push(d);
-            return Err(diags);
-        }
-    };
+fn elementwise(ctx: &NodeCtx, op: Op, diags: Vec<Diagnostic>) -> Outcome {
+    let (shape, diags) = ctx.activation_or(0, diags)?;
     if !diags.is_empty() {
         return Err(diags);
     }

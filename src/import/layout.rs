@@ -110,14 +110,7 @@ pub fn transpose(ctx: &NodeCtx) -> Outcome {
             false => Err(diags),
         };
     }
-    let shape = match ctx.activation(0) {
-        Ok(Some(shape)) => shape,
-        Ok(None) => return Err(diags),
-        Err(d) => {
-            diags.push(d);
-            return Err(diags);
-        }
-    };
+    let (shape, mut diags) = ctx.activation_or(0, diags)?;
     let rank = ctx.onnx_rank(0);
     let perm = ctx.ints_attr("perm").map_err(|d| diags.push(d)).ok();
     let layout = match (ctx.layout(0), perm) {
@@ -206,14 +199,7 @@ fn unit_axes(ctx: &NodeCtx, insert: bool) -> Outcome {
             }
         };
     }
-    match ctx.activation(0) {
-        Ok(Some(_)) => {}
-        Ok(None) => return Err(diags),
-        Err(d) => {
-            diags.push(d);
-            return Err(diags);
-        }
-    }
+    let (_, mut diags) = ctx.activation_or(0, diags)?;
     let onnx = ctx.onnx_shape(0);
     let full: Vec<usize> = [&[1][..], &onnx].concat();
     let changed = match resize(&full, axes.as_deref(), insert, 1) {

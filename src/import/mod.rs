@@ -324,6 +324,23 @@ impl NodeCtx<'_> {
         }
     }
 
+    /// The per-sample shape of activation input `i`, or `diags` with the reason there is none
+    /// (nothing added when it comes from a failed node).
+    pub fn activation_or(
+        &self,
+        i: usize,
+        mut diags: Vec<Diagnostic>,
+    ) -> std::result::Result<(Vec<usize>, Vec<Diagnostic>), Vec<Diagnostic>> {
+        match self.activation(i) {
+            Ok(Some(shape)) => Ok((shape, diags)),
+            Ok(None) => Err(diags),
+            Err(d) => {
+                diags.push(d);
+                Err(diags)
+            }
+        }
+    }
+
     /// Constant input `i`; `Ok(None)` if it is absent or optional and empty.
     pub fn constant(&self, i: usize) -> std::result::Result<Option<&ArrayD<f64>>, Diagnostic> {
         match self.inputs.get(i) {
