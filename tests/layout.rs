@@ -17,7 +17,7 @@ use rand::{Rng, SeedableRng};
 use rtlgen::diag::Error;
 use rtlgen::driver::{compile, Compiled};
 use rtlgen::modelgen::{cnn, encode, ints_attr, node, uniform, value_info, CnnLayer};
-use rtlgen::onnx_proto::{ModelProto, NodeProto, TensorProto};
+use rtlgen::onnx_proto::{GraphProto, ModelProto, NodeProto, TensorProto};
 
 /// A random channels-first CNN: conv, BatchNorm (whose `var + ε` is exactly 1, so its scale is
 /// γ and its bias β, as a `Mul` and `Add` would give), ReLU, maybe a max pool, a second conv,
@@ -429,6 +429,16 @@ proptest::proptest! {
     }
 }
 
+/// The user error importing `model` edited by `edit` gives, as text.
+fn import_error(model: &ModelProto, edit: &dyn Fn(&mut GraphProto)) -> String {
+    let mut m = model.clone();
+    edit(m.graph.as_mut().unwrap());
+    match rtlgen::import::import(&m) {
+        Err(e @ Error::User(_)) => e.to_string(),
+        other => panic!("expected a user error, got {other:?}"),
+    }
+}
+
 /// Transposes that would move data, a Mul that varies within a channel and a Mul of two tensors
 /// are user errors naming the node and what was expected.
 #[test]
@@ -441,14 +451,7 @@ fn layouts_rtlgen_does_not_hold_are_user_errors() {
         &input,
         &image_read_by(&first, "flatten", input.len() - 1),
     );
-    let edit = |f: &dyn Fn(&mut rtlgen::onnx_proto::GraphProto)| {
-        let mut m = last.clone();
-        f(m.graph.as_mut().unwrap());
-        match rtlgen::import::import(&m) {
-            Err(e @ Error::User(_)) => e.to_string(),
-            other => panic!("expected a user error, got {other:?}"),
-        }
-    };
+    let edit = |f: &dyn Fn(&mut GraphProto)| import_error(&last, f);
     let wrong_perm = edit(&|g| {
         let t = g
             .node
@@ -496,14 +499,7 @@ fn views_rtlgen_does_not_hold_are_user_errors() {
     let first = cnn(&input, &layers);
     let last = channels_last(&first, &input, &image_read_by(&first, "flatten", 1));
     let keras = keras_1d_as_2d(&last, Some(&image_read_by(&first, "pool1", 1)));
-    let edit = |f: &dyn Fn(&mut rtlgen::onnx_proto::GraphProto)| {
-        let mut m = keras.clone();
-        f(m.graph.as_mut().unwrap());
-        match rtlgen::import::import(&m) {
-            Err(e @ Error::User(_)) => e.to_string(),
-            other => panic!("expected a user error, got {other:?}"),
-        }
-    };
+    let edit = |f: &dyn Fn(&mut GraphProto)| import_error(&keras, f);
     let channel_moved = edit(&|g| {
         g.node.retain(|n| n.name() != "/pool/Reshape");
         let pool = g
