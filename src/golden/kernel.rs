@@ -419,14 +419,8 @@ impl GoldenModel {
         let output_type = ty(out_edge)?;
         let in_edge = graph.output_edge(graph.input)?;
         let channels_first = |shape: &[usize]| crate::ir::channels_first_order(shape);
-        let input_order = (*layout == Layout::ChannelsFirst).then(|| {
-            let forward = channels_first(&in_edge.shape);
-            let mut inverse = vec![0; forward.len()];
-            for (onnx, &internal) in forward.iter().enumerate() {
-                inverse[internal] = onnx;
-            }
-            inverse
-        });
+        let input_order = (*layout == Layout::ChannelsFirst)
+            .then(|| crate::ir::channels_last_order(&in_edge.shape));
         let output_channels_last = matches!(
             graph.g[graph.output].op,
             Op::Output {

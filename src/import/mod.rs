@@ -43,9 +43,11 @@ enum Value {
         layout: Layout,
         /// Axes of the per-sample tensor as ONNX holds it.
         onnx_rank: usize,
-        /// ONNX's per-sample shape when `layout` does not describe it: an image with unit axes
-        /// added or removed so that its channel axis moved (tf2onnx passes through such shapes
-        /// between a `Conv` and a `MaxPool`). Only ops that change the shape may read it.
+        /// ONNX's per-sample shape when `layout` does not describe the held one: an image with
+        /// unit axes added or removed so that its spatial axes are swapped (elementwise ops and
+        /// windows may read it, see [`NodeCtx::spatial_swapped`]) or its channel axis moved
+        /// (only shape changes may read it). tf2onnx writes both between a 1-D `Conv` and
+        /// `MaxPool`.
         view: Option<Vec<usize>>,
     },
     /// An initializer or `Constant`.
@@ -262,8 +264,8 @@ fn op_builder(op_type: &str) -> Option<OpBuilder> {
 /// Every ONNX op type the importer supports, for error messages.
 pub const SUPPORTED_OPS: &str =
     "Gemm, MatMul, Add, Mul, Concat, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Clip, Flatten, \
-     Reshape, Transpose, Unsqueeze, Squeeze, Identity, Dropout, Constant, Conv, MaxPool, AveragePool, GlobalMaxPool, \
-     GlobalAveragePool, BatchNormalization";
+     Reshape, Transpose, Unsqueeze, Squeeze, Identity, Dropout, Constant, Conv, MaxPool, \
+     AveragePool, GlobalMaxPool, GlobalAveragePool, BatchNormalization";
 
 /// One node being imported: its proto, its inputs resolved to values.
 pub(crate) struct NodeCtx<'a> {
@@ -402,14 +404,7 @@ impl NodeCtx<'_> {
             return vec![];
         };
         match layout {
-            Layout::ChannelsFirst => {
-                let forward = crate::ir::channels_first_order(shape);
-                let mut inverse = vec![0; forward.len()];
-                for (onnx, &held) in forward.iter().enumerate() {
-                    inverse[held] = onnx;
-                }
-                inverse
-            }
+            Layout::ChannelsFirst => crate::ir::channels_last_order(shape),
             Layout::Plain | Layout::ChannelsLast => (0..shape.iter().product()).collect(),
         }
     }
@@ -709,7 +704,7 @@ impl Builder {
             self.diags.push(ctx.diag(
                 format!("input {i}"),
                 "a plain tensor or an image [C, H, W], [C, L], [H, W, C] or [L, C]",
-                format!("an image seen as {view:?}, its channel axis moved by unit axes (reshape it back first)"),
+                format!("an image seen as {view:?} through unit axes, which {op_type} cannot follow (reshape it back first)"),
             ));
             return mark_unknown(self);
         }

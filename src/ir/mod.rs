@@ -71,6 +71,17 @@ pub fn channels_last(shape: &[usize]) -> Vec<usize> {
     }
 }
 
+/// For a channels-last image `[H, W, C]`: `order[j]` is the channels-first index of element
+/// `j` of the channels-last order, the inverse of [`channels_first_order`].
+pub fn channels_last_order(shape: &[usize]) -> Vec<usize> {
+    let forward = channels_first_order(shape);
+    let mut inverse = vec![0; forward.len()];
+    for (first, &last) in forward.iter().enumerate() {
+        inverse[last] = first;
+    }
+    inverse
+}
+
 /// For a channels-last image `[H, W, C]`: `perm[i]` is the channels-last index of element `i`
 /// of the channels-first order `[C, H, W]`.
 pub fn channels_first_order(shape: &[usize]) -> Vec<usize> {
